@@ -1,0 +1,126 @@
+import { ConfigError, DEFAULT_CONFIG, LOG_LEVELS, type LogLevel, type ServerConfig, startServer } from '@coffer/server';
+import { Command, Option } from 'commander';
+import { CliError, EXIT } from '../cli-error.js';
+import { byteSizeOption, integerOption, storageOptions } from './server-options.js';
+
+interface ServeFlags {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  rootKeyFile?: string;
+  logLevel: LogLevel;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+  maxBodySize: number;
+  maxValueSize: number;
+}
+
+/** `coffer serve`: runs the HTTP service until SIGINT or SIGTERM. */
+export function serveCommand(): Command {
+  const command = new Command('serve')
+    .description('run the Coffer service (WorkOS Vault API) until SIGINT or SIGTERM')
+    .addOption(new Option('--host <address>', 'address to listen on').env('COFFER_HOST').default(DEFAULT_CONFIG.host))
+    .addOption(
+      new Option('--port <number>', 'TCP port to listen on; 0 picks a free port')
+        .env('COFFER_PORT')
+        .default(DEFAULT_CONFIG.port)
+        .argParser(integerOption('--port', 0, 65535)),
+    );
+  for (const option of storageOptions()) {
+    command.addOption(option);
+  }
+  command
+    .addOption(
+      new Option(
+        '--root-key-file <path>',
+        'file with the base64 32-byte root key (default: <data-dir>/root.key, generated on first start); ' +
+          'COFFER_ROOT_KEY may hold the key itself instead',
+      ).env('COFFER_ROOT_KEY_FILE'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'minimum level of the JSON log lines on stderr')
+        .env('COFFER_LOG_LEVEL')
+        .choices(LOG_LEVELS)
+        .default(DEFAULT_CONFIG.logLevel),
+    )
+    .addOption(
+      new Option('--tls-cert <path>', 'PEM certificate chain; serve HTTPS with --tls-key').env('COFFER_TLS_CERT'),
+    )
+    .addOption(new Option('--tls-key <path>', 'PEM private key for --tls-cert').env('COFFER_TLS_KEY'))
+    .addOption(
+      new Option('--insecure-http', 'allow plain HTTP on a non-loopback address (TLS ends at a proxy)').env(
+        'COFFER_INSECURE_HTTP',
+      ),
+    )
+    .addOption(
+      new Option('--max-body-size <size>', 'largest accepted request body, e.g. 8MiB')
+        .env('COFFER_MAX_BODY_SIZE')
+        .default(DEFAULT_CONFIG.maxBodyBytes, '8MiB')
+        .argParser(byteSizeOption('--max-body-size')),
+    )
+    .addOption(
+      new Option('--max-value-size <size>', 'largest object value in UTF-8 bytes, e.g. 1MiB')
+        .env('COFFER_MAX_VALUE_SIZE')
+        .default(DEFAULT_CONFIG.maxValueBytes, '1MiB')
+        .argParser(byteSizeOption('--max-value-size')),
+    )
+    .addHelpText(
+      'after',
+      '\nEnvironment:\n' +
+        '  COFFER_ROOT_KEY            base64 of the 32-byte root key (instead of a key file)\n' +
+        '  COFFER_BOOTSTRAP_API_KEY   an API key secret (sk_...) that must exist; created if missing, never logged\n' +
+        '\nOn first start Coffer creates the data dir, the SQLite database, a development root key file\n' +
+        '(mode 0600) and, when no API key exists, one API key that it prints once on stdout.\n',
+    )
+    .action(async (flags: ServeFlags) => {
+      await runServe(flags);
+    });
+  return command;
+}
+
+async function runServe(flags: ServeFlags): Promise<void> {
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    host: flags.host,
+    port: flags.port,
+    dataDir: flags.dataDir,
+    databaseUrl: flags.databaseUrl,
+    rootKeyFile: flags.rootKeyFile,
+    rootKey: nonEmpty(process.env.COFFER_ROOT_KEY),
+    logLevel: flags.logLevel,
+    tlsCertFile: flags.tlsCert,
+    tlsKeyFile: flags.tlsKey,
+    insecureHttp: flags.insecureHttp === true,
+    bootstrapApiKey: nonEmpty(process.env.COFFER_BOOTSTRAP_API_KEY),
+    maxBodyBytes: flags.maxBodySize,
+    maxValueBytes: flags.maxValueSize,
+    benchmarkBaseline: process.env.COFFER_BENCHMARK_BASELINE === '1',
+  };
+
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, { stdout: process.stdout });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      throw new CliError(error.message, EXIT.usage);
+    }
+    throw error;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const stop = (signal: NodeJS.Signals) => {
+      server.logger.info({ signal }, 'stopping: finishing in-flight requests');
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      server.close().then(resolve, reject);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.length === 0 ? undefined : value;
+}

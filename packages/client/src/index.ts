@@ -1,0 +1,2 @@
+export * from './decrypt-stream.js';
+export * from './encrypt-stream.js';

@@ -1,0 +1,128 @@
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { ApiError, errorBody } from '../errors.js';
+import { dataKeyRoutes } from '../routes/data-keys.js';
+import { healthRoutes } from '../routes/health.js';
+import type { ApiKeyService } from '../services/api-key-service.js';
+import type { DataKeyService } from '../services/data-key-service.js';
+import { authenticate } from './authenticate.js';
+import { toApiError } from './map-error.js';
+import { requestIdFor } from './request-id.js';
+
+/** What the HTTP layer needs; each service owns its storage and keys. */
+export interface AppServices {
+  apiKeys: ApiKeyService;
+  dataKeys: DataKeyService;
+}
+
+export interface AppOptions {
+  logger: Logger;
+  maxBodyBytes: number;
+  benchmarkBaseline: boolean;
+  https?: { cert: Buffer; key: Buffer };
+  isClosing: () => boolean;
+}
+
+/**
+ * Builds the Fastify app: JSON parsing that accepts empty bodies, the error catalogue on every
+ * failure, one log line per request without bodies or headers, and the Vault routes behind
+ * API key authentication.
+ */
+export function buildApp(services: AppServices, options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // The onResponse hook below writes the one line per request.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdFor,
+    bodyLimit: options.maxBodyBytes,
+    return503OnClosing: true,
+    ...(options.https === undefined ? {} : { https: options.https }),
+  }) as unknown as FastifyInstance;
+
+  installJsonParser(app);
+  installHooks(app);
+  installErrorHandlers(app);
+
+  healthRoutes(app, options.isClosing);
+  if (options.benchmarkBaseline) {
+    installBaseline(app);
+  }
+  app.register(async (vault) => {
+    vault.decorateRequest('principal');
+    vault.addHook('onRequest', authenticate(services.apiKeys));
+    dataKeyRoutes(vault, services.dataKeys);
+  });
+  return app;
+}
+
+/**
+ * Parses every request body as JSON whatever its content type, because the SDKs label bodiless
+ * GET and DELETE requests `application/json`; an empty body becomes undefined.
+ */
+function installJsonParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ApiError('invalid_json', 'request body is not valid JSON'), undefined);
+    }
+  });
+}
+
+function installHooks(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const fields = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (reply.statusCode >= 500) {
+      request.log.error(fields, 'request failed');
+    } else {
+      request.log.info(fields, 'request');
+    }
+  });
+}
+
+function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError !== undefined) {
+      request.log.info({ code: apiError.code, status: apiError.status }, 'request rejected');
+      if (apiError.headers !== undefined) {
+        reply.headers(apiError.headers);
+      }
+      return reply.code(apiError.status).send(errorBody(apiError.code, apiError.message, apiError.errors));
+    }
+    request.log.error({ err: error }, 'unexpected error while handling request');
+    return reply
+      .code(500)
+      .send(errorBody('internal_error', `internal error; quote request id ${request.id} when reporting it`));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    reply.code(404).send(errorBody('route_not_found', `no route for ${request.method} ${path}`));
+  });
+}
+
+/** The benchmark's baseline: a bare route that returns a JSON body the size of a data key response. */
+function installBaseline(app: FastifyInstance): void {
+  const body = {
+    id: '00000000-0000-4000-8000-000000000000',
+    data_key: 'A'.repeat(44),
+    encrypted_keys: 'A'.repeat(192),
+    context: { organization_id: 'org_01HZYXWVUTSRQPONMLKJIHGFED' },
+  };
+  app.post('/bench/baseline', async () => body);
+}

@@ -1,0 +1,47 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * Creates a prefixed, time-ordered id such as `env_01J9Z3…`: a ULID (48-bit millisecond time
+ * and 80 random bits in Crockford base32) after the prefix.
+ *
+ * @example
+ * newId('key'); // 'key_01JD4W5Q2N8M3C7Y0TXZ1R6B9F'
+ */
+export function newId(prefix: string, nowMs = Date.now()): string {
+  let time = '';
+  let rest = nowMs;
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[rest % 32] + time;
+    rest = Math.floor(rest / 32);
+  }
+  const random = randomBytes(10);
+  let tail = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of random) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      tail += CROCKFORD[(value >> bits) & 31];
+    }
+  }
+  return `${prefix}_${time}${tail}`;
+}
+
+/** Creates a random UUID (version 4) string. */
+export function newUuid(): string {
+  return randomUUID();
+}
+
+/** A source of the current time in microseconds since the Unix epoch; tests pass their own. */
+export interface Clock {
+  nowMicros(): number;
+}
+
+/** The system clock, with microsecond resolution from the monotonic high-resolution timer. */
+export const systemClock: Clock = {
+  nowMicros: () => Math.floor((performance.timeOrigin + performance.now()) * 1000),
+};

@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Path of the `coffer` executable in this checkout. */
+export const COFFER_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../cli/bin/coffer.js');
+
+export interface StartCofferOptions {
+  /** Extra arguments after `serve`. `--port 0` and `--data-dir` are added unless given here. */
+  args?: string[];
+  /** Extra environment variables for the process. */
+  env?: Record<string, string | undefined>;
+  /** Data directory to use; a new temp dir when absent (removed again by `stop()`). */
+  dataDir?: string;
+  /** API key secret to bootstrap; a random `sk_test_...` when absent. */
+  apiKey?: string;
+  /** How long to wait for the listening line, in milliseconds. */
+  startTimeoutMs?: number;
+}
+
+/** A running `coffer serve` child process with its captured output. */
+export interface CofferProcess {
+  url: string;
+  port: number;
+  apiKey: string;
+  dataDir: string;
+  pid: number;
+  /** Everything the process wrote to stdout so far. */
+  stdout(): string;
+  /** Everything the process wrote to stderr (the JSON log) so far. */
+  stderr(): string;
+  /** Sends a signal (SIGTERM by default) and resolves with the exit code once the process exits. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) {
+    child.kill('SIGKILL');
+  }
+});
+
+/**
+ * Starts `coffer serve` as a real child process on a free loopback port and resolves once it
+ * prints its listening address.
+ *
+ * @example
+ * const coffer = await startCoffer();
+ * try { await fetch(`${coffer.url}/health`); } finally { await coffer.stop(); }
+ */
+export async function startCoffer(options: StartCofferOptions = {}): Promise<CofferProcess> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'coffer-test-'));
+  const apiKey = options.apiKey ?? `sk_test_${randomBytes(24).toString('base64url')}`;
+  const args = options.args ?? [];
+  const fullArgs = [COFFER_BIN, 'serve', ...args];
+  if (!args.includes('--port')) {
+    fullArgs.push('--port', '0');
+  }
+  if (!args.includes('--data-dir')) {
+    fullArgs.push('--data-dir', dataDir);
+  }
+
+  const child = spawn(process.execPath, fullArgs, {
+    env: { ...process.env, COFFER_BOOTSTRAP_API_KEY: apiKey, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolveExit) => {
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolveExit(code);
+    });
+  });
+
+  const url = await waitForListening(
+    child,
+    () => stdout,
+    () => stderr,
+    exited,
+    options.startTimeoutMs ?? 20_000,
+  );
+  const port = Number(new URL(url).port);
+
+  return {
+    url,
+    port,
+    apiKey,
+    dataDir,
+    pid: child.pid as number,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(child.pid as number, signal);
+      }
+      const code = await exited;
+      if (ownsDataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+      return code;
+    },
+  };
+}
+
+async function waitForListening(
+  child: ChildProcess,
+  stdout: () => string,
+  stderr: () => string,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  while (Date.now() < deadline) {
+    const match = /Coffer is listening on (\S+)/.exec(stdout());
+    if (match !== null) {
+      return match[1] as string;
+    }
+    if (exitCode !== undefined) {
+      throw new Error(`coffer serve exited with code ${exitCode} before listening:\n${stderr()}${stdout()}`);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 25));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`coffer serve did not print its address within ${timeoutMs} ms:\n${stderr()}${stdout()}`);
+}
