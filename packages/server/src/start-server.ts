@@ -7,6 +7,7 @@ import { ConfigError, type ServerConfig, validateConfig } from './config.js';
 import { buildApp } from './http/build-app.js';
 import { systemClock } from './ids.js';
 import { loadLocalRootKey } from './keys/load-local-root-key.js';
+import { loadServerSecret } from './keys/load-server-secret.js';
 import { LocalRootKeyProvider } from './keys/local-root-key-provider.js';
 import { hasRootKeyCheck, verifyRootKey } from './keys/verify-root-key.js';
 import { createLogger } from './logging/create-logger.js';
@@ -14,8 +15,12 @@ import { ApiKeyService, DEFAULT_ENVIRONMENT } from './services/api-key-service.j
 import { DataKeyService } from './services/data-key-service.js';
 import { EventRecorder } from './services/event-recorder.js';
 import { KekService } from './services/kek-service.js';
+import { ObjectService } from './services/object-service.js';
 import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
+
+/** How often expired idempotency records are deleted. */
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 15 * 60 * 1000;
 
 /** A started server. `close()` finishes in-flight requests, then closes the database. */
 export interface RunningServer {
@@ -79,15 +84,18 @@ async function startWithStorage(
     cacheMaxEntries: config.kekCacheMaxEntries,
   });
   const dataKeys = new DataKeyService(keks, events);
+  const idempotencyKey = await loadServerSecret(storage, provider, 'idempotency_hmac_key');
+  const objects = new ObjectService(storage, keks, events, systemClock, idempotencyKey);
   const apiKeys = new ApiKeyService(storage, systemClock, config.apiKeyCacheTtlMs);
   await ensureFirstApiKey(apiKeys, config, logger, options.stdout);
 
   let closing = false;
   const app = buildApp(
-    { apiKeys, dataKeys },
+    { apiKeys, dataKeys, objects },
     {
       logger,
       maxBodyBytes: config.maxBodyBytes,
+      maxValueBytes: config.maxValueBytes,
       benchmarkBaseline: config.benchmarkBaseline,
       isClosing: () => closing,
       ...(https === undefined ? {} : { https }),
@@ -99,10 +107,19 @@ async function startWithStorage(
   logger.info({ url, backend: storage.backend, data_dir: config.dataDir }, 'coffer is listening');
   options.stdout.write(`Coffer is listening on ${url}\n`);
 
+  const purge = setInterval(() => {
+    objects.purgeIdempotencyRecords().then(
+      (count) => logger.debug({ count }, 'purged expired idempotency records'),
+      (error: unknown) => logger.warn({ err: error }, 'purging expired idempotency records failed; will retry'),
+    );
+  }, IDEMPOTENCY_PURGE_INTERVAL_MS);
+  purge.unref();
+
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
+      clearInterval(purge);
       await app.close();
       await events.flush();
       await storage.close();

@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import { ApiError, errorBody } from '../errors.js';
 import { dataKeyRoutes } from '../routes/data-keys.js';
 import { healthRoutes } from '../routes/health.js';
+import { objectRoutes } from '../routes/objects.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { DataKeyService } from '../services/data-key-service.js';
+import type { ObjectService } from '../services/object-service.js';
 import { authenticate } from './authenticate.js';
 import { toApiError } from './map-error.js';
 import { requestIdFor } from './request-id.js';
@@ -13,11 +15,13 @@ import { requestIdFor } from './request-id.js';
 export interface AppServices {
   apiKeys: ApiKeyService;
   dataKeys: DataKeyService;
+  objects: ObjectService;
 }
 
 export interface AppOptions {
   logger: Logger;
   maxBodyBytes: number;
+  maxValueBytes: number;
   benchmarkBaseline: boolean;
   https?: { cert: Buffer; key: Buffer };
   isClosing: () => boolean;
@@ -51,6 +55,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
     vault.decorateRequest('principal');
     vault.addHook('onRequest', authenticate(services.apiKeys));
     dataKeyRoutes(vault, services.dataKeys);
+    objectRoutes(vault, services.objects, options.maxValueBytes);
   });
   return app;
 }

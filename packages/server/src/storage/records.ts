@@ -55,3 +55,67 @@ export interface EventRecord {
   data: string;
   createdAt: number;
 }
+
+export interface ObjectRecord {
+  id: string;
+  environmentId: string;
+  name: string;
+  /** Key context pairs in the order the creator gave them. */
+  context: Array<[string, string]>;
+  currentVersionId: string;
+  createdAt: number;
+  updatedAt: number;
+  updatedById: string;
+  updatedByName: string;
+}
+
+export interface ObjectVersionRecord {
+  id: string;
+  objectId: string;
+  dataKeyId: string;
+  /** The version's data key, wrapped under the KEKs of the object's context. */
+  encryptedKeys: Buffer;
+  /** nonce (12) | AES-256-GCM ciphertext | tag (16) of the value. */
+  ciphertext: Buffer;
+  /** Length of the value in UTF-8 bytes. */
+  size: number;
+  /** Hex SHA-256 of `ciphertext`, so it reveals nothing about the value. */
+  etag: string;
+  createdAt: number;
+}
+
+/** An object with its current version. */
+export interface StoredObject {
+  object: ObjectRecord;
+  version: ObjectVersionRecord;
+}
+
+/** A stored response to a create request, replayed for a repeated Idempotency-Key. */
+export interface IdempotencyRecord {
+  apiKeyId: string;
+  idempotencyKey: string;
+  /** HMAC of the request, to tell a true repeat from a different request with a reused key. */
+  requestHash: Buffer;
+  responseStatus: number;
+  responseBody: string;
+  createdAt: number;
+}
+
+/** Sort position of an object in listings: creation time, then id. */
+export interface ObjectCursor {
+  createdAt: number;
+  id: string;
+}
+
+export interface ObjectListQuery {
+  environmentId: string;
+  /** Rows to return; the storage returns one more when more exist. */
+  limit: number;
+  order: 'asc' | 'desc';
+  after: ObjectCursor | undefined;
+  before: ObjectCursor | undefined;
+  /** Case-sensitive substring of the name. */
+  search: string | undefined;
+  /** Only objects whose `updatedAt` is later than this, in microseconds. */
+  updatedAfter: number | undefined;
+}

@@ -6,6 +6,9 @@ export interface Database {
   keks: KeksTable;
   kek_versions: KekVersionsTable;
   events: EventsTable;
+  objects: ObjectsTable;
+  object_versions: ObjectVersionsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export interface MetaTable {
@@ -53,5 +56,39 @@ export interface EventsTable {
   event: string;
   organization_id: string | null;
   data: string;
+  created_at: number;
+}
+
+export interface ObjectsTable {
+  id: string;
+  environment_id: string;
+  name: string;
+  /** The key context as JSON: an array of [key, value] pairs in the order the creator gave them. */
+  context: string;
+  current_version_id: string;
+  created_at: number;
+  updated_at: number;
+  updated_by_id: string;
+  updated_by_name: string;
+}
+
+export interface ObjectVersionsTable {
+  id: string;
+  object_id: string;
+  data_key_id: string;
+  encrypted_keys: Buffer;
+  /** nonce (12) | AES-256-GCM ciphertext | tag (16). */
+  ciphertext: Buffer;
+  size: number;
+  etag: string;
+  created_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  api_key_id: string;
+  idempotency_key: string;
+  request_hash: Buffer;
+  response_status: number;
+  response_body: string;
   created_at: number;
 }

@@ -1,15 +1,29 @@
 import type { Kysely, Selectable } from 'kysely';
+import * as objects from './object-queries.js';
 import type {
   ApiKeyRecord,
   EnvironmentRecord,
   EventRecord,
+  IdempotencyRecord,
   KekRecord,
   KekState,
   KekVersionRecord,
   KekWithVersion,
+  ObjectListQuery,
+  ObjectRecord,
+  ObjectVersionRecord,
+  StoredObject,
 } from './records.js';
 import type { ApiKeysTable, Database, EnvironmentsTable, KeksTable, KekVersionsTable } from './schema.js';
-import type { InsertKekResult, Storage } from './storage.js';
+import type {
+  DeleteObjectResult,
+  InsertKekResult,
+  InsertObjectResult,
+  ObjectInsert,
+  ObjectUpdate,
+  Storage,
+  WriteObjectResult,
+} from './storage.js';
 
 /** Most rows in one multi-row INSERT, well under SQLite's limit of 32,766 bound parameters. */
 const INSERT_CHUNK_ROWS = 500;
@@ -205,6 +219,50 @@ export class SqlStorage implements Storage {
       throw new Error(`KEK insert for environment ${kek.environmentId} lost a race but no winner is visible`);
     }
     return { ...winner, created: false };
+  }
+
+  insertObject(insert: ObjectInsert): Promise<InsertObjectResult> {
+    return objects.insertObject(this.db, insert);
+  }
+
+  findObjectById(environmentId: string, id: string): Promise<StoredObject | undefined> {
+    return objects.findObject(this.db, environmentId, { id });
+  }
+
+  findObjectByName(environmentId: string, name: string): Promise<StoredObject | undefined> {
+    return objects.findObject(this.db, environmentId, { name });
+  }
+
+  updateObject(update: ObjectUpdate): Promise<WriteObjectResult> {
+    return objects.updateObject(this.db, update);
+  }
+
+  deleteObject(
+    environmentId: string,
+    id: string,
+    versionCheck: string | undefined,
+    eventsFor: (name: string) => readonly EventRecord[],
+  ): Promise<DeleteObjectResult> {
+    return objects.deleteObject(this.db, environmentId, id, versionCheck, eventsFor);
+  }
+
+  listObjects(query: ObjectListQuery): Promise<{ objects: ObjectRecord[]; hasMore: boolean }> {
+    return objects.listObjects(this.db, this.backend, query);
+  }
+
+  listObjectVersions(
+    environmentId: string,
+    id: string,
+  ): Promise<{ object: ObjectRecord; versions: ObjectVersionRecord[] } | undefined> {
+    return objects.listObjectVersions(this.db, environmentId, id);
+  }
+
+  findIdempotencyRecord(apiKeyId: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
+    return objects.findIdempotencyRecord(this.db, apiKeyId, idempotencyKey);
+  }
+
+  deleteIdempotencyRecords(createdBefore: number): Promise<number> {
+    return objects.deleteIdempotencyRecords(this.db, createdBefore);
   }
 
   async appendEvents(events: readonly EventRecord[]): Promise<void> {

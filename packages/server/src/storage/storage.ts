@@ -2,9 +2,14 @@ import type {
   ApiKeyRecord,
   EnvironmentRecord,
   EventRecord,
+  IdempotencyRecord,
   KekRecord,
   KekVersionRecord,
   KekWithVersion,
+  ObjectListQuery,
+  ObjectRecord,
+  ObjectVersionRecord,
+  StoredObject,
 } from './records.js';
 
 /** Result of `insertKek`: the KEK that now exists for the context pair, and whether this call made it. */
@@ -52,8 +57,78 @@ export interface Storage {
    */
   insertKek(kek: KekRecord, version: KekVersionRecord): Promise<InsertKekResult>;
 
+  /**
+   * Inserts an object with its first version and events in one transaction. With an
+   * idempotency record, the record is claimed first in the same transaction; when another
+   * request holds that key, nothing is written and the existing record is returned.
+   */
+  insertObject(insert: ObjectInsert): Promise<InsertObjectResult>;
+  findObjectById(environmentId: string, id: string): Promise<StoredObject | undefined>;
+  findObjectByName(environmentId: string, name: string): Promise<StoredObject | undefined>;
+  /**
+   * Makes `version` the object's current version when `versionCheck` is undefined or equals the
+   * current version id, all in one transaction with the events.
+   */
+  updateObject(update: ObjectUpdate): Promise<WriteObjectResult>;
+  /**
+   * Deletes an object and every version when `versionCheck` is undefined or matches, with the
+   * events that `eventsFor` builds from the deleted object's name.
+   */
+  deleteObject(
+    environmentId: string,
+    id: string,
+    versionCheck: string | undefined,
+    eventsFor: (name: string) => readonly EventRecord[],
+  ): Promise<DeleteObjectResult>;
+  /**
+   * Lists up to `limit` objects in the query's order; `hasMore` tells whether more exist beyond
+   * the last one (beyond the first one for a `before` query).
+   */
+  listObjects(query: ObjectListQuery): Promise<{ objects: ObjectRecord[]; hasMore: boolean }>;
+  /** Every version of an object, newest first, or undefined when the object does not exist. */
+  listObjectVersions(
+    environmentId: string,
+    id: string,
+  ): Promise<{ object: ObjectRecord; versions: ObjectVersionRecord[] } | undefined>;
+  findIdempotencyRecord(apiKeyId: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined>;
+  /** Deletes idempotency records created before `createdBefore`; returns how many went. */
+  deleteIdempotencyRecords(createdBefore: number): Promise<number>;
+
   /** Appends events in one transaction. */
   appendEvents(events: readonly EventRecord[]): Promise<void>;
 
   close(): Promise<void>;
 }
+
+export interface ObjectInsert {
+  object: ObjectRecord;
+  version: ObjectVersionRecord;
+  events: readonly EventRecord[];
+  idempotency: IdempotencyRecord | undefined;
+}
+
+export type InsertObjectResult =
+  | { status: 'created' }
+  | { status: 'name_taken' }
+  | { status: 'idempotency_key_taken'; existing: IdempotencyRecord };
+
+export interface ObjectUpdate {
+  environmentId: string;
+  objectId: string;
+  versionCheck: string | undefined;
+  version: ObjectVersionRecord;
+  updatedAt: number;
+  updatedById: string;
+  updatedByName: string;
+  events: readonly EventRecord[];
+}
+
+export type WriteObjectResult =
+  | { status: 'updated'; object: StoredObject }
+  | { status: 'not_found' }
+  | { status: 'version_mismatch' };
+
+export type DeleteObjectResult =
+  | { status: 'deleted'; name: string }
+  | { status: 'not_found' }
+  | { status: 'version_mismatch' };

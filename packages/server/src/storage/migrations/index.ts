@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import * as initial from './001-initial.js';
+import * as objects from './002-objects.js';
 import type { SqlDialect } from './dialect-types.js';
 
 /** A migration written once for both dialects. */
@@ -13,6 +14,7 @@ interface DialectMigration {
  */
 const MIGRATIONS: Record<string, DialectMigration> = {
   '001-initial': initial,
+  '002-objects': objects,
 };
 
 /** Binds each migration to a dialect, in the shape Kysely's Migrator expects. */
