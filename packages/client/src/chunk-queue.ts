@@ -20,11 +20,16 @@ export class ChunkQueue {
 
   /** Returns the first `size` bytes without removing them; `size` must not exceed `length`. */
   peek(size: number): Buffer {
-    return this.#collect(size, false);
+    return join(this.#collect(size, false), size);
   }
 
   /** Removes and returns the first `size` bytes; `size` must not exceed `length`. */
   take(size: number): Buffer {
+    return join(this.#collect(size, true), size);
+  }
+
+  /** Removes the first `size` bytes and returns them as views of the queued chunks, without copying. */
+  takeParts(size: number): Buffer[] {
     return this.#collect(size, true);
   }
 
@@ -33,7 +38,7 @@ export class ChunkQueue {
     return this.take(this.#length);
   }
 
-  #collect(size: number, remove: boolean): Buffer {
+  #collect(size: number, remove: boolean): Buffer[] {
     if (size > this.#length) {
       throw new RangeError(`cannot take ${size} bytes from a queue of ${this.#length}`);
     }
@@ -62,6 +67,10 @@ export class ChunkQueue {
       }
       this.#length -= size;
     }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+    return parts;
   }
+}
+
+function join(parts: Buffer[], size: number): Buffer {
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
 }

@@ -3,7 +3,7 @@ import {
   DecryptionError,
   deriveStreamKey,
   MAX_STREAM_SEGMENTS,
-  openStreamSegment,
+  openStreamSegmentParts,
   parseStreamHeader,
   STREAM_FORMAT_VERSION,
   STREAM_HEADER_FIXED_LENGTH,
@@ -27,7 +27,7 @@ export interface DecryptStreamOptions {
 
 /**
  * Creates a Transform that decrypts a stream written by `createEncryptStream`. It reads the
- * header, asks `resolveDataKey` for the data key, and then emits each segment's plaintext only
+ * header, gets the data key from `resolveDataKey`, and then emits each segment's plaintext only
  * after that segment's tag has been verified. It buffers at most one segment beyond the chunk
  * being processed.
  *
@@ -89,15 +89,15 @@ class DecryptStream extends Transform {
   override _flush(callback: TransformCallback): void {
     try {
       if (this.#streamKey === undefined) {
-        // The header never completed: parsing what arrived raises the matching FormatError.
+        // _transform resolves the key as soon as the header is complete, so the header is
+        // incomplete here, and parsing what arrived raises the FormatError that names the defect.
         parseStreamHeader(this.#pending.takeAll());
         throw new DecryptionError();
       }
-      const finalSegment = this.#pending.takeAll();
-      if (finalSegment.length < STREAM_SEGMENT_TAG_LENGTH) {
+      if (this.#pending.length < STREAM_SEGMENT_TAG_LENGTH) {
         throw new DecryptionError();
       }
-      this.#open(finalSegment, true);
+      this.#open(this.#pending.takeParts(this.#pending.length), true);
       this.#zeroKey();
       callback();
     } catch (error) {
@@ -129,8 +129,14 @@ class DecryptStream extends Transform {
 
   async #resolveKey(header: StreamHeader): Promise<void> {
     const dataKey = await this.#options.resolveDataKey(Buffer.from(header.encryptedKeys));
+    if (!(dataKey instanceof Uint8Array)) {
+      throw new TypeError('resolveDataKey must resolve to a Buffer or Uint8Array holding the 32-byte data key');
+    }
     this.#header = header;
-    this.#streamKey = deriveStreamKey(dataKey, header, this.#options.aad);
+    // A stream destroyed while the key was resolved would never zero a key derived now.
+    if (!this.destroyed) {
+      this.#streamKey = deriveStreamKey(dataKey, header, this.#options.aad);
+    }
   }
 
   /** Opens every segment known not to be the last: one is last only once the input has ended. */
@@ -138,7 +144,7 @@ class DecryptStream extends Transform {
     try {
       const sealedSize = (this.#header as StreamHeader).segmentSize + STREAM_SEGMENT_TAG_LENGTH;
       while (this.#pending.length > sealedSize && !this.destroyed) {
-        this.#open(this.#pending.take(sealedSize), false);
+        this.#open(this.#pending.takeParts(sealedSize), false);
       }
       callback();
     } catch (error) {
@@ -146,15 +152,18 @@ class DecryptStream extends Transform {
     }
   }
 
-  #open(segment: Buffer, isLast: boolean): void {
+  /** Opens one segment from the views that hold it, so a segment split across chunks is not copied. */
+  #open(segment: Buffer[], isLast: boolean): void {
     if (this.#index >= MAX_STREAM_SEGMENTS - (isLast ? 0 : 1)) {
       throw new DecryptionError();
     }
-    const header = this.#header as StreamHeader;
-    const plaintext = openStreamSegment(this.#streamKey as Buffer, header.noncePrefix, this.#index, isLast, segment);
+    const prefix = (this.#header as StreamHeader).noncePrefix;
+    const plaintext = openStreamSegmentParts(this.#streamKey as Buffer, prefix, this.#index, isLast, segment);
     this.#index++;
-    if (plaintext.length > 0) {
-      this.push(plaintext);
+    for (const piece of plaintext) {
+      if (piece.length > 0) {
+        this.push(piece);
+      }
     }
   }
 

@@ -98,9 +98,11 @@ class EncryptStream extends Transform {
 
   #seal(plaintext: Buffer, isLast: boolean): void {
     // A non-final segment at the last index would leave no index for the final one.
+    // NOTE: no test reaches this branch, since that takes 2^32 - 1 segments; the index limit it
+    // enforces is tested in core.
     if (this.#index >= MAX_STREAM_SEGMENTS - (isLast ? 0 : 1)) {
       throw new RangeError(
-        `the stream is too long: a stream holds at most ${MAX_STREAM_SEGMENTS} segments of ${this.#header.segmentSize} bytes`,
+        `input too large: a stream has at most ${MAX_STREAM_SEGMENTS} segments of ${this.#header.segmentSize} bytes; use a larger segmentSize`,
       );
     }
     const { ciphertext, tag } = sealStreamSegment(

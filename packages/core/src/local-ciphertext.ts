@@ -17,7 +17,7 @@ import { KEY_LENGTH } from './secret-key.js';
  */
 export type LocalCiphertextLayout = 'iv-first' | 'keys-first';
 
-/** The layout that every decoder and encoder here uses unless told otherwise. */
+/** The layout that every decoder and encoder here uses when no layout is passed. */
 export const DEFAULT_LOCAL_CIPHERTEXT_LAYOUT: LocalCiphertextLayout = 'iv-first';
 
 /** The fields of a locally encrypted message, whichever layout carried them. */
@@ -143,14 +143,15 @@ export function decodeLocalCiphertextBase64(
 }
 
 /**
- * Guesses the layout of a message from its structure: returns the one layout in which the
- * `encrypted_keys` field has the shape of a Coffer blob (version byte 1, 50 + 92 × n bytes,
- * byte 49 equal to n), or `undefined` when neither or both layouts fit. Blobs issued by another
- * Vault server have another shape, so for those the caller must know the layout.
+ * Guesses the layout of a message from its structure. A Coffer `encrypted_keys` blob starts with
+ * version byte 1, is 50 + 92 × n bytes long and has n in byte 49. The function returns the one
+ * layout whose `encrypted_keys` field has that shape, or `undefined` when neither or both fit.
+ * Blobs issued by another Vault server have another shape, so for those the caller must know the
+ * layout.
  *
  * Both layouts fit only when random bytes (the IV, or the blob's commitment) happen to read as a
- * matching LEB128 length and blob header: about 2^-32 for each entry count n, so below 2^-24 per
- * message even summed over all 255 counts (an estimate, not a measured rate).
+ * matching LEB128 length and blob header. We estimate that chance at about 2^-32 for each entry
+ * count n, so below 2^-24 per message even summed over all 255 counts.
  *
  * @example
  * const layout = detectLocalCiphertextLayout(bytes) ?? 'iv-first';

@@ -6,8 +6,8 @@ export const STREAM_FORMAT_VERSION = 1;
 /**
  * Plaintext bytes in each segment but the last, unless the writer picks another size. At 64 KiB
  * the per-segment overhead (a 16-byte tag, 0.02% of the data, and one cipher set-up) is small next
- * to the cost of encrypting the data, a reader buffers little, and the size equals the default
- * chunk size of `fs.createReadStream`, so file chunks map onto segments without copying.
+ * to the cost of encrypting the data, and a reader buffers little. The size also equals the
+ * default chunk size of `fs.createReadStream`, so file chunks map onto segments without copying.
  */
 export const DEFAULT_STREAM_SEGMENT_SIZE = 64 * 1024;
 
@@ -89,7 +89,7 @@ export function streamHeaderLength(bytes: Uint8Array): number {
   }
   if (view[0] !== STREAM_FORMAT_VERSION) {
     throw invalid(
-      `stream has unknown format version ${view[0]}; this reader supports version ${STREAM_FORMAT_VERSION}`,
+      `stream has unknown format version ${view[0]}, expected ${STREAM_FORMAT_VERSION}; the input is not a Coffer stream, or a newer reader is needed`,
     );
   }
   if (view.length < STREAM_HEADER_FIXED_LENGTH) {

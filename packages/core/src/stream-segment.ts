@@ -1,4 +1,5 @@
-import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type GcmSealed, gcmDecrypt, gcmEncrypt } from './aes-gcm.js';
+import { createDecipheriv } from 'node:crypto';
+import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type GcmSealed, gcmEncrypt } from './aes-gcm.js';
 import { DecryptionError } from './errors.js';
 import { STREAM_NONCE_PREFIX_LENGTH } from './stream-header.js';
 
@@ -36,7 +37,7 @@ export function streamSegmentNonce(noncePrefix: Uint8Array, index: number, isLas
 
 /**
  * Encrypts one segment under the stream key. In the stream the segment is the returned
- * ciphertext followed by its tag; they come back apart so that a writer can send both without
+ * ciphertext followed by its tag. The two come back apart so that a writer can send both without
  * copying the ciphertext. Raises `RangeError` as `streamSegmentNonce` does.
  *
  * @example
@@ -68,10 +69,52 @@ export function openStreamSegment(
   isLast: boolean,
   segment: Uint8Array,
 ): Buffer {
+  const plaintext = openStreamSegmentParts(streamKey, noncePrefix, index, isLast, [segment]);
+  return plaintext.length === 1 ? (plaintext[0] as Buffer) : Buffer.concat(plaintext);
+}
+
+/**
+ * Decrypts one segment that arrived split into parts, as `openStreamSegment` does, without first
+ * copying the parts into one buffer. The tag may be split across parts too. Returns the plaintext
+ * as one buffer per part that held ciphertext (one empty buffer for an empty segment), only after
+ * the tag has been verified.
+ *
+ * @example
+ * for (const piece of openStreamSegmentParts(streamKey, prefix, 3, false, [head, tail])) out.push(piece);
+ */
+export function openStreamSegmentParts(
+  streamKey: Uint8Array,
+  noncePrefix: Uint8Array,
+  index: number,
+  isLast: boolean,
+  parts: readonly Uint8Array[],
+): Buffer[] {
   const nonce = streamSegmentNonce(noncePrefix, index, isLast);
-  if (segment.length < GCM_TAG_LENGTH) {
+  const ciphertextLength = parts.reduce((sum, part) => sum + part.length, 0) - GCM_TAG_LENGTH;
+  if (ciphertextLength < 0) {
     throw new DecryptionError();
   }
-  const split = segment.length - GCM_TAG_LENGTH;
-  return gcmDecrypt(streamKey, nonce, segment.subarray(0, split), segment.subarray(split));
+
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', streamKey, nonce, { authTagLength: GCM_TAG_LENGTH });
+    const tag = Buffer.alloc(GCM_TAG_LENGTH);
+    const plaintext: Buffer[] = [];
+    let offset = 0;
+    for (const part of parts) {
+      const ciphertextInPart = Math.max(0, Math.min(part.length, ciphertextLength - offset));
+      if (ciphertextInPart > 0) {
+        plaintext.push(decipher.update(part.subarray(0, ciphertextInPart)));
+      }
+      if (ciphertextInPart < part.length) {
+        tag.set(part.subarray(ciphertextInPart), offset + ciphertextInPart - ciphertextLength);
+      }
+      offset += part.length;
+    }
+    // GCM accepts the tag any time before final(), which is where it is checked.
+    decipher.setAuthTag(tag);
+    decipher.final();
+    return plaintext.length === 0 ? [Buffer.alloc(0)] : plaintext;
+  } catch {
+    throw new DecryptionError();
+  }
 }

@@ -13,6 +13,7 @@ import { deriveStreamKey } from '../src/stream-key.js';
 import {
   MAX_STREAM_SEGMENTS,
   openStreamSegment,
+  openStreamSegmentParts,
   sealStreamSegment,
   streamSegmentNonce,
 } from '../src/stream-segment.js';
@@ -272,6 +273,35 @@ describe('stream segments', () => {
       flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
       assert.throws(() => openStreamSegment(key, noncePrefix, 5, false, flipped), DecryptionError, `bit ${bit}`);
     }
+  });
+
+  test('segment split at any point opens', () => {
+    for (let first = 0; first <= segment.length; first++) {
+      for (const second of [first, Math.min(segment.length, first + 3), segment.length]) {
+        const parts = [segment.subarray(0, first), segment.subarray(first, second), segment.subarray(second)];
+        const opened = Buffer.concat(openStreamSegmentParts(key, noncePrefix, 5, false, parts));
+        assert.deepEqual(opened, plaintext, `split at ${first} and ${second}`);
+      }
+    }
+  });
+
+  test('split segment with flipped tag fails', () => {
+    const flipped = Buffer.from(segment);
+    flipped[segment.length - 9] = (flipped[segment.length - 9] as number) ^ 0x04;
+    const parts = [flipped.subarray(0, segment.length - 12), flipped.subarray(segment.length - 12)];
+    assert.throws(() => openStreamSegmentParts(key, noncePrefix, 5, false, parts), DecryptionError);
+  });
+
+  test('split segment shorter than tag fails', () => {
+    const parts = [segment.subarray(0, 7), segment.subarray(7, 15)];
+    assert.throws(() => openStreamSegmentParts(key, noncePrefix, 5, false, parts), DecryptionError);
+  });
+
+  test('empty segment opens to one empty buffer', () => {
+    const empty = sealStreamSegment(key, noncePrefix, 0, true, Buffer.alloc(0));
+    const opened = openStreamSegmentParts(key, noncePrefix, 0, true, [empty.tag.subarray(0, 4), empty.tag.subarray(4)]);
+    assert.equal(opened.length, 1);
+    assert.equal(opened[0]?.length, 0);
   });
 
   test('last allowed index works', () => {
