@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomPool } from './random-pool.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -16,7 +17,7 @@ export function newId(prefix: string, nowMs = Date.now()): string {
     time = CROCKFORD[rest % 32] + time;
     rest = Math.floor(rest / 32);
   }
-  const random = randomBytes(10);
+  const random = randomPool.take(10);
   let tail = '';
   let bits = 0;
   let value = 0;

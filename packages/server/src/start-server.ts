@@ -79,7 +79,7 @@ async function startWithStorage(
   );
 
   const events = new EventRecorder(storage, systemClock, logger);
-  const keks = new KekService(storage, provider, systemClock, events, {
+  const keks = new KekService(storage, provider, systemClock, {
     cacheTtlMs: config.kekCacheTtlMs,
     cacheMaxEntries: config.kekCacheMaxEntries,
   });

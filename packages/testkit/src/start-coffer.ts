@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,13 @@ export interface StartCofferOptions {
   dataDir?: string;
   /** API key secret to bootstrap; a random `sk_test_...` when absent. */
   apiKey?: string;
+  /**
+   * File that receives the JSON log (stderr) instead of this process. Benchmarks use it so
+   * that reading the log does not take CPU from the load generator; `stderr()` is then empty.
+   */
+  logFile?: string;
+  /** Extra Node.js options for the server process, such as `--cpu-prof`. */
+  nodeOptions?: string[];
   /** How long to wait for the listening line, in milliseconds. */
   startTimeoutMs?: number;
 }
@@ -64,17 +71,21 @@ export async function startCoffer(options: StartCofferOptions = {}): Promise<Cof
     fullArgs.push('--data-dir', dataDir);
   }
 
-  const child = spawn(process.execPath, fullArgs, {
+  const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...fullArgs], {
     env: { ...process.env, COFFER_BOOTSTRAP_API_KEY: apiKey, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', logFd ?? 'pipe'],
   });
+  if (logFd !== undefined) {
+    closeSync(logFd);
+  }
   running.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
   const exited = new Promise<number | null>((resolveExit) => {

@@ -1,20 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  bytesToUuid,
-  type ContextPair,
-  contextToObject,
-  DecryptionError,
-  KEY_LENGTH,
-  openDataKeyEntry,
-  parseDataKeyBlob,
-  SecretKey,
-  sealDataKey,
-  sortContextPairs,
-  uuidToBytes,
-  XAES_NONCE_LENGTH,
-} from '@coffer/core';
+import { bytesToUuid, type ContextPair, contextToObject, KEY_LENGTH, SecretKey, XAES_NONCE_LENGTH } from '@coffer/core';
+import { randomPool } from '../random-pool.js';
+import { unwrapDataKey, wrapDataKey } from './envelope.js';
 import type { EventRecorder } from './event-recorder.js';
-import type { UsableKek } from './kek-cache.js';
 import type { KekService } from './kek-service.js';
 
 /** A data key in plaintext with its id and, when freshly wrapped, its `encrypted_keys` blob. */
@@ -39,12 +26,17 @@ export class DataKeyService {
 
   /** Generates a data key and wraps it under the KEK of every context pair. */
   async create(environmentId: string, pairs: readonly ContextPair[]): Promise<DataKeyResult> {
-    const random = randomBytes(KEY_LENGTH + XAES_NONCE_LENGTH * pairs.length);
+    const random = randomPool.take(KEY_LENGTH + XAES_NONCE_LENGTH * pairs.length);
     const dataKey = SecretKey.from(random.subarray(0, KEY_LENGTH));
     random.fill(0, 0, KEY_LENGTH);
-    const id = randomUUID();
-    const encryptedKeys = await this.#wrap(environmentId, pairs, dataKey, id, random.subarray(KEY_LENGTH));
-    return { id, dataKey, encryptedKeys };
+    const id = bytesToUuid(randomPool.takeUuidBytes());
+    try {
+      const encryptedKeys = await this.#wrap(environmentId, pairs, dataKey, id, random.subarray(KEY_LENGTH));
+      return { id, dataKey, encryptedKeys };
+    } catch (error) {
+      dataKey.destroy();
+      throw error;
+    }
   }
 
   /**
@@ -52,22 +44,22 @@ export class DataKeyService {
    * and opens. Raises `FormatError` for a malformed blob and `DecryptionError` when no entry opens.
    */
   async decrypt(environmentId: string, blobBytes: Buffer): Promise<DataKeyResult> {
-    const { id, dataKey } = await this.#unwrap(environmentId, blobBytes);
-    await this.#events.record(environmentId, 'vault.dek.decrypted', { key_id: id });
+    const { id, dataKey } = await unwrapDataKey(this.#keks, environmentId, blobBytes);
+    try {
+      await this.#events.record(environmentId, 'vault.dek.decrypted', { key_id: id });
+    } catch (error) {
+      dataKey.destroy();
+      throw error;
+    }
     return { id, dataKey, encryptedKeys: undefined };
   }
 
   /** Unwraps a data key and wraps the same key, with the same id, under the KEKs of a new context. */
   async rekey(environmentId: string, pairs: readonly ContextPair[], blobBytes: Buffer): Promise<DataKeyResult> {
-    const { id, dataKey } = await this.#unwrap(environmentId, blobBytes);
+    const { id, dataKey } = await unwrapDataKey(this.#keks, environmentId, blobBytes);
     try {
-      const encryptedKeys = await this.#wrap(
-        environmentId,
-        pairs,
-        dataKey,
-        id,
-        randomBytes(XAES_NONCE_LENGTH * pairs.length),
-      );
+      const nonces = randomPool.take(XAES_NONCE_LENGTH * pairs.length);
+      const encryptedKeys = await this.#wrap(environmentId, pairs, dataKey, id, nonces);
       return { id, dataKey, encryptedKeys };
     } catch (error) {
       dataKey.destroy();
@@ -82,48 +74,13 @@ export class DataKeyService {
     id: string,
     nonceBytes: Buffer,
   ): Promise<Buffer> {
-    const sorted = sortContextPairs(pairs);
-    const resolved = this.#keks.resolveForWrapping(environmentId, sorted);
-    const keks = Array.isArray(resolved) ? resolved : await resolved;
-
-    const nonces = keks.map((_, index) =>
-      nonceBytes.subarray(index * XAES_NONCE_LENGTH, (index + 1) * XAES_NONCE_LENGTH),
-    );
-    const blob = sealDataKey(dataKey, uuidToBytes(id) as Buffer, keks, nonces);
-
-    const context = contextToObject(pairs);
+    const { blob, keks } = await wrapDataKey(this.#keks, environmentId, pairs, dataKey, id, nonceBytes);
     await this.#events.record(
       environmentId,
       'vault.dek.read',
-      { key_ids: keks.map((kek) => kek.kekId), key_context: context },
-      organizationOf(pairs),
+      { key_ids: keks.map((kek) => kek.kekId), key_context: contextToObject(pairs) },
+      pairs.find((pair) => pair.key === 'organization_id')?.value,
     );
     return blob;
   }
-
-  async #unwrap(environmentId: string, blobBytes: Buffer): Promise<{ id: string; dataKey: SecretKey }> {
-    const blob = parseDataKeyBlob(blobBytes);
-    for (const entry of blob.entries) {
-      const kek: UsableKek | undefined = await this.#keks.findForUnwrapping(
-        environmentId,
-        entry.kekId,
-        entry.kekVersion,
-      );
-      if (kek === undefined) {
-        continue;
-      }
-      try {
-        return { id: bytesToUuid(blob.dataKeyId), dataKey: openDataKeyEntry(blob, entry, kek) };
-      } catch (error) {
-        if (!(error instanceof DecryptionError)) {
-          throw error;
-        }
-      }
-    }
-    throw new DecryptionError();
-  }
-}
-
-function organizationOf(pairs: readonly ContextPair[]): string | undefined {
-  return pairs.find((pair) => pair.key === 'organization_id')?.value;
 }

@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { bytesToUuid, type ContextPair, KEY_LENGTH, kekWrappingAad, uuidToBytes, XaesKey } from '@coffer/core';
-import type { Clock } from '../ids.js';
+import { type Clock, newId } from '../ids.js';
 import type { RootKeyProvider } from '../keys/root-key-provider.js';
 import type { KekWithVersion } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
-import type { EventRecorder } from './event-recorder.js';
 import { contextCacheKey, KekCache, type UsableKek, versionCacheKey } from './kek-cache.js';
 
 /**
@@ -18,7 +17,6 @@ export class KekService {
   readonly #storage: Storage;
   readonly #provider: RootKeyProvider;
   readonly #clock: Clock;
-  readonly #events: EventRecorder;
   readonly #cache: KekCache;
   readonly #inflight = new Map<string, Promise<UsableKek>>();
 
@@ -26,13 +24,11 @@ export class KekService {
     storage: Storage,
     provider: RootKeyProvider,
     clock: Clock,
-    events: EventRecorder,
     options: { cacheTtlMs: number; cacheMaxEntries: number },
   ) {
     this.#storage = storage;
     this.#provider = provider;
     this.#clock = clock;
-    this.#events = events;
     this.#cache = new KekCache(options.cacheTtlMs, options.cacheMaxEntries);
   }
 
@@ -121,13 +117,17 @@ export class KekService {
         createdAt: now,
       },
       { kekId: id, version: 1, wrappedMaterial: wrapped, provider: this.#provider.name, createdAt: now },
+      [
+        {
+          id: newId('event'),
+          environmentId,
+          event: 'vault.kek.created',
+          organizationId: pair.key === 'organization_id' ? pair.value : null,
+          data: JSON.stringify({ key_name: `${pair.key}:${pair.value}`, key_id: id }),
+          createdAt: now,
+        },
+      ],
     );
-    if (result.created) {
-      await this.#events.record(environmentId, 'vault.kek.created', {
-        key_name: `${pair.key}:${pair.value}`,
-        key_id: id,
-      });
-    }
     return result;
   }
 

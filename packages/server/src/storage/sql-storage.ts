@@ -180,7 +180,7 @@ export class SqlStorage implements Storage {
     return row === undefined ? undefined : toKekWithVersion(row, version);
   }
 
-  async insertKek(kek: KekRecord, version: KekVersionRecord): Promise<InsertKekResult> {
+  async insertKek(kek: KekRecord, version: KekVersionRecord, events: readonly EventRecord[]): Promise<InsertKekResult> {
     const inserted = await this.db.transaction().execute(async (trx) => {
       const result = await trx
         .insertInto('keks')
@@ -208,6 +208,7 @@ export class SqlStorage implements Storage {
           created_at: version.createdAt,
         })
         .execute();
+      await objects.appendEventRows(trx, events);
       return true;
     });
 
@@ -288,8 +289,8 @@ export class SqlStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    await this.db.destroy();
     await this.#onClose();
+    await this.db.destroy();
   }
 }
 

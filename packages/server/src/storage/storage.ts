@@ -53,9 +53,10 @@ export interface Storage {
   /**
    * Inserts a KEK and its first version unless the context pair already has a KEK. The unique
    * constraint on (environment, context key, context value) decides a race between processes;
-   * the loser gets the winner's KEK with `created: false`.
+   * the loser gets the winner's KEK with `created: false`. `events` are written in the same
+   * transaction, and only when this call created the KEK.
    */
-  insertKek(kek: KekRecord, version: KekVersionRecord): Promise<InsertKekResult>;
+  insertKek(kek: KekRecord, version: KekVersionRecord, events: readonly EventRecord[]): Promise<InsertKekResult>;
 
   /**
    * Inserts an object with its first version and events in one transaction. With an

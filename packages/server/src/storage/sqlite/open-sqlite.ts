@@ -4,7 +4,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { runMigrations } from '../run-migrations.js';
 import type { Database } from '../schema.js';
-import { SqlStorage } from '../sql-storage.js';
+import { SqliteStorage } from './sqlite-storage.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const SQLITE_FILE_NAME = 'coffer.db';
@@ -18,9 +19,10 @@ const BUSY_TIMEOUT_MS = 5000;
  * durable before it returns, because a KEK that is lost after its data key was handed out would
  * make that data key impossible to decrypt.
  */
-export async function openSqliteStorage(dataDir: string): Promise<SqlStorage> {
+export async function openSqliteStorage(dataDir: string): Promise<SqliteStorage> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const database = new BetterSqlite3(join(dataDir, SQLITE_FILE_NAME));
+  const path = join(dataDir, SQLITE_FILE_NAME);
+  const database = new BetterSqlite3(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
@@ -33,5 +35,6 @@ export async function openSqliteStorage(dataDir: string): Promise<SqlStorage> {
     await db.destroy();
     throw error;
   }
-  return new SqlStorage(db, 'sqlite', async () => {});
+  // The writer opens its own connection only after the migrations created its tables.
+  return new SqliteStorage(db, new SqliteWriter(path, BUSY_TIMEOUT_MS));
 }

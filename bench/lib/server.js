@@ -1,0 +1,20 @@
+// Starts the coffer serve process that a benchmark measures, with the bare baseline route on.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCoffer } from '@coffer/testkit';
+
+/** Where benchmark runs leave server logs and profiles; ignored by git. */
+export const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'out');
+
+/** Starts one server process for a benchmark run; `logLevel` defaults to the service default. */
+export async function startBenchServer({ logLevel = 'info', args = [], env = {}, nodeOptions = [] } = {}) {
+  mkdirSync(OUT_DIR, { recursive: true });
+  return startCoffer({
+    args: ['--log-level', logLevel, ...args],
+    env: { COFFER_BENCHMARK_BASELINE: '1', ...env },
+    // The log goes to a file, as in production, so reading it costs the load generator nothing.
+    logFile: join(OUT_DIR, `server-${process.pid}.log`),
+    nodeOptions,
+  });
+}
