@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
 import { apiKeysCommand } from './commands/api-keys.js';
+import { environmentsCommand } from './commands/environments.js';
 import { serveCommand } from './commands/serve.js';
 
 /**
@@ -22,7 +23,8 @@ export async function main(argv: string[]): Promise<number> {
         '3 server unreachable or answering 5xx.',
     )
     .addCommand(serveCommand())
-    .addCommand(apiKeysCommand());
+    .addCommand(apiKeysCommand())
+    .addCommand(environmentsCommand());
 
   try {
     await program.parseAsync(argv, { from: 'user' });

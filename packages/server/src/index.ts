@@ -6,4 +6,5 @@ export { ApiKeyService, DEFAULT_ENVIRONMENT, type Principal } from './services/a
 export { type RunningServer, type StartOptions, startServer } from './start-server.js';
 export { openStorage } from './storage/open-storage.js';
 export type { ApiKeyRecord, EnvironmentRecord } from './storage/records.js';
+export { SQLITE_FILE_NAME } from './storage/sqlite/open-sqlite.js';
 export type { Storage } from './storage/storage.js';

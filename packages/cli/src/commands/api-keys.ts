@@ -1,13 +1,7 @@
-import { ApiKeyService, DEFAULT_ENVIRONMENT, openStorage, type Storage, systemClock } from '@coffer/server';
+import { DEFAULT_ENVIRONMENT } from '@coffer/server';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
-import { storageOptions } from './server-options.js';
-
-interface StorageFlags {
-  dataDir: string;
-  databaseUrl?: string;
-  json?: boolean;
-}
+import { printJson, type StorageFlags, useStorage, withStorageOptions } from './storage-command.js';
 
 /** `coffer api-keys create|list|revoke`, working on the data dir or database directly. */
 export function apiKeysCommand(): Command {
@@ -15,7 +9,7 @@ export function apiKeysCommand(): Command {
     'create, list and revoke API keys (works on the database directly; the server may be running)',
   );
 
-  const create = withStorage(new Command('create').description('create an API key and print its secret once'))
+  const create = withStorageOptions(new Command('create').description('create an API key and print its secret once'))
     .requiredOption('--name <name>', 'a label for the key, such as the service that will use it')
     .addOption(new Option('--environment <name>', 'environment the key belongs to').default(DEFAULT_ENVIRONMENT))
     .action(async (flags: StorageFlags & { name: string; environment: string }) => {
@@ -27,7 +21,7 @@ export function apiKeysCommand(): Command {
         }
         const { record, secret } = await apiKeys.create(flags.name, environment);
         if (flags.json === true) {
-          print({ id: record.id, name: record.name, environment: environment.name, secret });
+          printJson({ id: record.id, name: record.name, environment: environment.name, secret });
         } else {
           process.stdout.write(
             `Created API key ${record.id} ("${record.name}", environment "${environment.name}").\n` +
@@ -37,7 +31,7 @@ export function apiKeysCommand(): Command {
       });
     });
 
-  const list = withStorage(new Command('list').description('list API keys (secrets are never shown)')).action(
+  const list = withStorageOptions(new Command('list').description('list API keys (secrets are never shown)')).action(
     async (flags: StorageFlags) => {
       await useStorage(flags, async (storage, apiKeys) => {
         const environments = new Map((await storage.listEnvironments()).map((each) => [each.id, each.name]));
@@ -50,7 +44,7 @@ export function apiKeysCommand(): Command {
           revoked_at: record.revokedAt === null ? null : new Date(record.revokedAt / 1000).toISOString(),
         }));
         if (flags.json === true) {
-          print(rows);
+          printJson(rows);
           return;
         }
         for (const row of rows) {
@@ -66,7 +60,7 @@ export function apiKeysCommand(): Command {
     },
   );
 
-  const revoke = withStorage(
+  const revoke = withStorageOptions(
     new Command('revoke').description('revoke an API key by id').argument('<id>', 'key id, key_...'),
   ).action(async (id: string, flags: StorageFlags) => {
     await useStorage(flags, async (_storage, apiKeys) => {
@@ -74,7 +68,7 @@ export function apiKeysCommand(): Command {
         throw new CliError(`no active API key has id ${id}; run "coffer api-keys list" to see the ids`);
       }
       if (flags.json === true) {
-        print({ id, revoked: true });
+        printJson({ id, revoked: true });
       } else {
         process.stdout.write(`Revoked API key ${id}. Running servers reject it within a few seconds.\n`);
       }
@@ -82,29 +76,4 @@ export function apiKeysCommand(): Command {
   });
 
   return command.addCommand(create).addCommand(list).addCommand(revoke);
-}
-
-function withStorage(command: Command): Command {
-  for (const option of storageOptions()) {
-    command.addOption(option);
-  }
-  return command.option('--json', 'print machine-readable JSON');
-}
-
-async function useStorage(
-  flags: StorageFlags,
-  work: (storage: Storage, apiKeys: ApiKeyService) => Promise<void>,
-): Promise<void> {
-  const storage = await openStorage({ databaseUrl: flags.databaseUrl, dataDir: flags.dataDir });
-  try {
-    const apiKeys = new ApiKeyService(storage, systemClock, 0);
-    await apiKeys.ensureEnvironment(DEFAULT_ENVIRONMENT);
-    await work(storage, apiKeys);
-  } finally {
-    await storage.close();
-  }
-}
-
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
