@@ -4,17 +4,20 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
 
-async function queryOne(url: string, sql: string, values: unknown[] = []): Promise<Record<string, unknown>> {
+async function query(url: string, sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const result = await client.query(sql, values);
-    const row = result.rows[0];
-    assert.ok(row !== undefined, `no row from: ${sql}`);
-    return row;
+    return (await client.query(sql, values)).rows;
   } finally {
     await client.end();
   }
+}
+
+async function queryOne(url: string, sql: string, values: unknown[] = []): Promise<Record<string, unknown>> {
+  const row = (await query(url, sql, values))[0];
+  assert.ok(row !== undefined, `no row from: ${sql}`);
+  return row;
 }
 
 function isProcessAlive(pid: number): boolean {
@@ -74,8 +77,8 @@ describe('startPostgresCluster', () => {
 
   test('restart keeps data and port', async () => {
     const url = await cluster.createDatabase('survives_restart');
-    await queryOne(url, 'create table kept (id int primary key, label text not null)');
-    await queryOne(url, "insert into kept values (1, 'héllo ✓') returning id");
+    await query(url, 'create table kept (id int primary key, label text not null)');
+    await query(url, "insert into kept values (1, 'héllo ✓')");
 
     const portBefore = cluster.port;
     const pidBefore = cluster.pid;
@@ -90,8 +93,8 @@ describe('startPostgresCluster', () => {
 
   test('immediate stop then start recovers', async () => {
     const url = await cluster.createDatabase('crash_recovery');
-    await queryOne(url, 'create table t (id int primary key)');
-    await queryOne(url, 'insert into t values (7) returning id');
+    await query(url, 'create table t (id int primary key)');
+    await query(url, 'insert into t values (7)');
 
     await cluster.stopServer('immediate');
     assert.equal(cluster.running, false);

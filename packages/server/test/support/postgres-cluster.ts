@@ -30,7 +30,7 @@ export interface PostgresClusterOptions {
   port?: number;
   /** Server `max_connections`. Default: 200, room for several test servers that each keep a pool. */
   maxConnections?: number;
-  /** Extra server settings, each passed as `-c name=value`; they override the defaults here. */
+  /** Extra server settings, each passed as `-c name=value`. They override the defaults of `startPostgresCluster`. */
   settings?: Record<string, string | number | boolean>;
   /** OS account that runs initdb and postgres when this process runs as root. Default: `postgres`. */
   osUser?: string;
@@ -53,7 +53,7 @@ const SHUTDOWN_SIGNALS: Record<ShutdownMode, NodeJS.Signals> = {
   immediate: 'SIGQUIT',
 };
 
-/** PostgreSQL limits identifiers to 63 bytes; ASCII only, so that names need no quoting in URLs. */
+/** PostgreSQL truncates identifiers to 63 bytes. Names are ASCII, so URLs need no percent-encoding. */
 const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** How many ports to try when another process takes the free port before postgres binds it. */
@@ -76,7 +76,7 @@ interface ServerExit {
  * inside that directory. Create one with `startPostgresCluster`.
  */
 export class PostgresCluster {
-  /** Temp directory that holds the data directory, the Unix socket and the server log. */
+  /** Temp directory that contains the data directory, the Unix socket and the server log. */
   readonly baseDir: string;
   /** PostgreSQL data directory (PGDATA). */
   readonly dataDir: string;
@@ -93,14 +93,14 @@ export class PostgresCluster {
   readonly #startTimeoutMs: number;
   readonly #stopTimeoutMs: number;
   #port: number;
-  /** Whether a failed first start may move to another port; false once a start succeeded or a port was given. */
+  /** Whether a failed first start may move to another port: false once a start succeeded or the caller chose one. */
   #portMayChange: boolean;
   #child: ChildProcess | undefined;
   #exit: Promise<ServerExit> | undefined;
   #exited: ServerExit | undefined;
   #removed = false;
 
-  /** Use `startPostgresCluster`; the constructor only records where things are and starts nothing. */
+  /** Records the cluster's paths and settings without starting anything. Use `startPostgresCluster` to create one. */
   constructor(config: {
     baseDir: string;
     binDir: string;
@@ -135,17 +135,17 @@ export class PostgresCluster {
     installExitCleanup();
   }
 
-  /** TCP port on 127.0.0.1; `restartServer` and `startServer` keep it. */
+  /** TCP port on 127.0.0.1, which `restartServer` and `startServer` keep. */
   get port(): number {
     return this.#port;
   }
 
-  /** Connection URL of `database` as the superuser; trust authentication needs no password. */
+  /** Connection URL of `database` as the superuser, with no password because pg_hba.conf trusts loopback. */
   get url(): string {
     return this.urlFor(this.database);
   }
 
-  /** Process id of the running postmaster, or of the last one if the server is stopped. */
+  /** Process id of the running postmaster, or of the last one if the server is stopped. Throws if none was spawned. */
   get pid(): number {
     const pid = this.#child?.pid;
     if (pid === undefined) {
@@ -184,7 +184,9 @@ export class PostgresCluster {
    */
   async startServer(): Promise<void> {
     if (this.#removed) {
-      throw new Error(`PostgreSQL cluster in ${this.baseDir} was removed by stop(); start a new one`);
+      throw new Error(
+        `PostgreSQL cluster in ${this.baseDir} was removed by stop(). Create a new one with startPostgresCluster().`,
+      );
     }
     if (this.running) {
       throw new Error(`PostgreSQL server is already running with pid ${this.pid}`);
@@ -220,6 +222,8 @@ export class PostgresCluster {
       // The child has its own copy of the descriptor.
       closeSync(logFd);
     }
+    // A cluster that a test never stops must not keep the process alive. The exit handlers kill it.
+    child.unref();
     this.#child = child;
     this.#exited = undefined;
     const exit = new Promise<ServerExit>((resolve) => {
@@ -237,7 +241,7 @@ export class PostgresCluster {
   }
 
   /**
-   * Stops the server and waits for the postmaster to exit; the data directory stays for `startServer`.
+   * Stops the server and waits for the postmaster to exit. The data directory stays for `startServer`.
    * The default is fast shutdown, because a smart one waits for idle pool connections that tests may
    * still hold. A server that ignores the signal for `stopTimeoutMs` gets SIGQUIT, then SIGKILL.
    */
@@ -310,7 +314,9 @@ export class PostgresCluster {
         throw new PostgresStartError(describeExit(this.#exited), this.readLogTail());
       }
       try {
-        await probe(this.urlFor('postgres'));
+        // Only this cluster's server listens in its socket directory, so the probe cannot reach another
+        // server that has bound the same TCP port. A postgres that cannot bind its TCP port exits.
+        await probe({ host: this.baseDir, port: this.#port, user: this.user, database: 'postgres' });
         return;
       } catch (error) {
         lastError = error;
@@ -341,8 +347,8 @@ export class PostgresStartError extends Error {
 
 /**
  * Creates a PostgreSQL cluster in a new temp directory with initdb, starts `postgres` on 127.0.0.1
- * and creates `options.database`. Stop it with `stop()`; a process exit or SIGINT, SIGTERM or SIGHUP
- * also stops it, in case a test fails before it gets there.
+ * and creates `options.database`. Stop it with `stop()`. A process exit or SIGINT, SIGTERM or SIGHUP
+ * also kills it, in case a test fails before it gets there.
  *
  * initdb and postgres reject root, so when this process is root both run as `options.osUser`
  * (default `postgres`). They are spawned with that uid and gid rather than through runuser or su,
@@ -486,8 +492,8 @@ async function findFreePort(): Promise<number> {
   });
 }
 
-async function probe(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+async function probe(config: pg.ClientConfig): Promise<void> {
+  const client = new pg.Client({ ...config, connectionTimeoutMillis: 2_000 });
   // A failed connect also emits 'error'; the rejected promise already reports it.
   client.on('error', () => {});
   try {
@@ -498,7 +504,7 @@ async function probe(url: string): Promise<void> {
   }
 }
 
-/** Resolves true once `promise` settles, or false after `ms`, clearing the timer either way so it holds no process open. */
+/** Resolves true once `promise` settles, or false after `ms`. Clears its timer, so it never keeps the process alive. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
@@ -518,15 +524,15 @@ function describeExit(exit: ServerExit): string {
   return exit.signal === null ? `exited with code ${exit.code}` : `was killed by ${exit.signal}`;
 }
 
-function validateIdentifier(what: string, value: string): void {
+function validateIdentifier(kind: string, value: string): void {
   if (!IDENTIFIER_PATTERN.test(value)) {
     throw new Error(
-      `invalid ${what} '${value}': use 1 to 63 ASCII letters, digits and underscores, not starting with a digit`,
+      `invalid ${kind} '${value}': use 1 to 63 ASCII letters, digits and underscores, not starting with a digit`,
     );
   }
 }
 
-/** Clusters not yet removed by stop(); the exit handlers kill their servers and delete their directories. */
+/** Clusters not yet removed by stop(). The exit handlers kill their servers and delete their directories. */
 const liveClusters = new Set<PostgresCluster>();
 let exitCleanupInstalled = false;
 
