@@ -6,13 +6,12 @@ import type { Logger } from 'pino';
 import { ConfigError, type ServerConfig, validateConfig } from './config.js';
 import { buildApp } from './http/build-app.js';
 import { systemClock } from './ids.js';
-import { loadLocalRootKey } from './keys/load-local-root-key.js';
 import { loadServerSecret } from './keys/load-server-secret.js';
-import { LocalRootKeyProvider } from './keys/local-root-key-provider.js';
-import { hasRootKeyCheck, verifyRootKey } from './keys/verify-root-key.js';
+import { openRootKeyProvider } from './keys/open-root-key-provider.js';
 import { createLogger } from './logging/create-logger.js';
-import { ApiKeyService, DEFAULT_ENVIRONMENT } from './services/api-key-service.js';
+import { ApiKeyService } from './services/api-key-service.js';
 import { DataKeyService } from './services/data-key-service.js';
+import { ensureFirstApiKey } from './services/ensure-first-api-key.js';
 import { EventRecorder } from './services/event-recorder.js';
 import { KekService } from './services/kek-service.js';
 import { ObjectService } from './services/object-service.js';
@@ -35,6 +34,27 @@ export interface StartOptions {
   stdout: Writable;
   /** A logger to use instead of JSON lines on stderr. */
   logger?: Logger;
+  /** Print the listening line on `stdout` (default true); worker processes leave it to the primary. */
+  announce?: boolean;
+}
+
+/**
+ * Does the one-time set-up of a data dir or database without serving: migrations, the root key
+ * (generated on first use), the default environment and the first API key. `--workers` runs this
+ * in the primary process before forking, so workers never race to create them.
+ */
+export async function prepareServer(config: ServerConfig, options: StartOptions): Promise<void> {
+  validateConfig(config);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const storage = await openStorage(config);
+  try {
+    const provider = await openRootKeyProvider(config, storage, logger);
+    await provider.close();
+    const apiKeys = new ApiKeyService(storage, systemClock, config.apiKeyCacheTtlMs);
+    await ensureFirstApiKey(apiKeys, config.bootstrapApiKey, logger, options.stdout);
+  } finally {
+    await storage.close();
+  }
 }
 
 /**
@@ -63,21 +83,7 @@ async function startWithStorage(
   storage: Storage,
   https: { cert: Buffer; key: Buffer } | undefined,
 ): Promise<RunningServer> {
-  const rootKey = loadLocalRootKey({
-    rootKey: config.rootKey,
-    rootKeyFile: config.rootKeyFile,
-    dataDir: config.dataDir,
-    mayGenerate: !(await hasRootKeyCheck(storage)),
-  });
-  const provider = new LocalRootKeyProvider(rootKey.key);
-  await verifyRootKey(storage, provider);
-  logger.warn(
-    { root_key_provider: provider.name, root_key_source: rootKey.source, root_key_file: rootKey.path },
-    rootKey.source === 'generated-file'
-      ? 'generated a local root key file for development; keep it safe and back it up, or use an HSM or KMS in production'
-      : 'using a local root key, which is meant for development; use an HSM or KMS root key provider in production',
-  );
-
+  const provider = await openRootKeyProvider(config, storage, logger);
   const events = new EventRecorder(storage, systemClock, logger);
   const keks = new KekService(storage, provider, systemClock, {
     cacheTtlMs: config.kekCacheTtlMs,
@@ -87,7 +93,7 @@ async function startWithStorage(
   const idempotencyKey = await loadServerSecret(storage, provider, 'idempotency_hmac_key');
   const objects = new ObjectService(storage, keks, events, systemClock, idempotencyKey);
   const apiKeys = new ApiKeyService(storage, systemClock, config.apiKeyCacheTtlMs);
-  await ensureFirstApiKey(apiKeys, config, logger, options.stdout);
+  await ensureFirstApiKey(apiKeys, config.bootstrapApiKey, logger, options.stdout);
 
   let closing = false;
   const app = buildApp(
@@ -105,7 +111,9 @@ async function startWithStorage(
 
   const url = listeningUrl(app, https !== undefined);
   logger.info({ url, backend: storage.backend, data_dir: config.dataDir }, 'coffer is listening');
-  options.stdout.write(`Coffer is listening on ${url}\n`);
+  if (options.announce !== false) {
+    options.stdout.write(`Coffer is listening on ${url}\n`);
+  }
 
   const purge = setInterval(() => {
     objects.purgeIdempotencyRecords().then(
@@ -130,28 +138,6 @@ async function startWithStorage(
     return closed;
   };
   return { url, app, logger, close };
-}
-
-async function ensureFirstApiKey(
-  apiKeys: ApiKeyService,
-  config: ServerConfig,
-  logger: Logger,
-  stdout: Writable,
-): Promise<void> {
-  const environment = await apiKeys.ensureEnvironment(DEFAULT_ENVIRONMENT);
-  if (config.bootstrapApiKey !== undefined) {
-    const { record, created } = await apiKeys.ensureSecret(config.bootstrapApiKey, 'bootstrap', environment);
-    logger.info({ api_key_id: record.id, created }, 'bootstrap API key is in place');
-  }
-  if ((await apiKeys.count()) > 0) {
-    return;
-  }
-  const { record, secret } = await apiKeys.create('initial', environment);
-  logger.info({ api_key_id: record.id, environment_id: environment.id }, 'created the first API key');
-  stdout.write(
-    `Created API key ${record.id} in environment "${environment.name}". Store this secret now; ` +
-      `it is not shown again:\n\n    ${secret}\n\n`,
-  );
 }
 
 function readTls(config: ServerConfig): { cert: Buffer; key: Buffer } | undefined {

@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import { ConfigError, DEFAULT_CONFIG, LOG_LEVELS, type LogLevel, type ServerConfig, startServer } from '@coffer/server';
 import { Command, Option } from 'commander';
 import { CliError, EXIT } from '../cli-error.js';
+import { type ListeningMessage, runClusterPrimary } from './serve-cluster.js';
 import { byteSizeOption, integerOption, storageOptions } from './server-options.js';
 
 interface ServeFlags {
@@ -15,6 +17,7 @@ interface ServeFlags {
   insecureHttp?: boolean;
   maxBodySize: number;
   maxValueSize: number;
+  workers: number;
 }
 
 /** `coffer serve`: runs the HTTP service until SIGINT or SIGTERM. */
@@ -66,6 +69,12 @@ export function serveCommand(): Command {
         .default(DEFAULT_CONFIG.maxValueBytes, '1MiB')
         .argParser(byteSizeOption('--max-value-size')),
     )
+    .addOption(
+      new Option('--workers <count>', 'number of server processes sharing the port, to use several CPU cores')
+        .env('COFFER_WORKERS')
+        .default(1)
+        .argParser(integerOption('--workers', 1, 256)),
+    )
     .addHelpText(
       'after',
       '\nEnvironment:\n' +
@@ -99,26 +108,48 @@ async function runServe(flags: ServeFlags): Promise<void> {
     benchmarkBaseline: process.env.COFFER_BENCHMARK_BASELINE === '1',
   };
 
-  let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(config, { stdout: process.stdout });
+    if (flags.workers > 1 && cluster.isPrimary) {
+      await runClusterPrimary(config, flags.workers);
+    } else {
+      await serveUntilSignal(config);
+    }
   } catch (error) {
     if (error instanceof ConfigError) {
       throw new CliError(error.message, EXIT.usage);
     }
     throw error;
   }
+}
+
+/** Runs one server process, as the only process or as a cluster worker, until SIGINT or SIGTERM. */
+async function serveUntilSignal(config: ServerConfig): Promise<void> {
+  const server = await startServer(config, { stdout: process.stdout, announce: cluster.isPrimary });
+  if (cluster.isWorker) {
+    const message: ListeningMessage = { type: 'coffer:listening', url: server.url };
+    process.send?.(message);
+  }
 
   await new Promise<void>((resolve, reject) => {
+    let stopping = false;
+    // The handlers stay installed after the first signal: a terminal's Ctrl-C reaches every
+    // process of a cluster, and the primary then sends SIGTERM too, which must not cut the
+    // graceful stop short.
     const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        return;
+      }
+      stopping = true;
       server.logger.info({ signal }, 'stopping: finishing in-flight requests');
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
       server.close().then(resolve, reject);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  if (cluster.isWorker) {
+    // The IPC channel to the primary would otherwise keep this process alive.
+    process.disconnect?.();
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
