@@ -9,7 +9,7 @@ import { objectMetadata, objectSummary, objectVersion, objectWithoutValue } from
 import { deletedSchema, listSchema, objectSchema, objectWithoutValueSchema, versionsSchema } from './object-schemas.js';
 
 type Params = { id: string };
-type NameParams = { name: string };
+type NameParams = { '*': string };
 type Query = Record<string, string | string[] | undefined>;
 
 /** Registers the encrypted object endpoints under /vault/v1/kv. */
@@ -37,11 +37,13 @@ export function objectRoutes(app: FastifyInstance, objects: ObjectService, maxVa
     return reply.code(outcome.status).type('application/json; charset=utf-8').send(outcome.body);
   });
 
+  // A wildcard, unlike a `:name` parameter, is not cut off by the router's parameter length limit
+  // (100 UTF-16 code units by default), and a name may be 200 code points long.
   app.get<{ Params: NameParams }>(
-    '/vault/v1/kv/name/:name',
+    '/vault/v1/kv/name/*',
     { schema: { response: { 200: objectSchema } } },
     async (request) => {
-      const { stored, value } = await objects.read(request.principal, { name: request.params.name });
+      const { stored, value } = await objects.read(request.principal, { name: request.params['*'] });
       return { id: stored.object.id, name: stored.object.name, value, metadata: objectMetadata(stored) };
     },
   );

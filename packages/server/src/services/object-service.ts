@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { type ContextPair, KEY_LENGTH, SecretKey, XAES_NONCE_LENGTH } from '@coffer/core';
+import { type ContextPair, CoreError, KEY_LENGTH, SecretKey, XAES_NONCE_LENGTH } from '@coffer/core';
 import { ApiError } from '../errors.js';
 import { type Clock, newId } from '../ids.js';
 import type {
@@ -286,14 +286,23 @@ export class ObjectService {
   }
 
   async #openVersion(environmentId: string, objectId: string, version: ObjectVersionRecord): Promise<string> {
-    const { dataKey } = await unwrapDataKey(this.#keks, environmentId, version.encryptedKeys);
     try {
-      const plaintext = openValue(dataKey, version.ciphertext, { environmentId, objectId, versionId: version.id });
-      const value = plaintext.toString('utf8');
-      plaintext.fill(0);
-      return value;
-    } finally {
-      dataKey.destroy();
+      const { dataKey } = await unwrapDataKey(this.#keks, environmentId, version.encryptedKeys);
+      try {
+        const plaintext = openValue(dataKey, version.ciphertext, { environmentId, objectId, versionId: version.id });
+        const value = plaintext.toString('utf8');
+        plaintext.fill(0);
+        return value;
+      } finally {
+        dataKey.destroy();
+      }
+    } catch (error) {
+      // The caller sent nothing to decrypt, so a stored version that fails to parse, unwrap or open
+      // is damage or tampering on the server's side. That is a 500, not the 400 a caller's own blob gets.
+      if (error instanceof CoreError) {
+        throw new Error(`stored version ${version.id} of object ${objectId} could not be decrypted`, { cause: error });
+      }
+      throw error;
     }
   }
 
