@@ -5,6 +5,7 @@
  */
 export const API_ERRORS = {
   invalid_json: { status: 400, message: 'request body is not valid JSON' },
+  invalid_url: { status: 400, message: 'the request path is not valid percent-encoded UTF-8' },
   body_not_object: { status: 400, message: 'request body must be a JSON object' },
   invalid_base64: { status: 400, message: 'a field is not valid standard base64 with padding' },
   invalid_encrypted_keys: { status: 400, message: 'encrypted_keys is malformed' },

@@ -1,6 +1,6 @@
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { ApiError, errorBody } from '../errors.js';
+import { API_ERRORS, ApiError, errorBody } from '../errors.js';
 import { dataKeyRoutes } from '../routes/data-keys.js';
 import { healthRoutes } from '../routes/health.js';
 import { objectRoutes } from '../routes/objects.js';
@@ -38,6 +38,14 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
     // The onResponse hook below writes the one line per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdFor,
+    // Object ids and names arrive as path parameters; the default limit of 100 characters is
+    // below the 200-code-point name limit.
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: (_error, request, reply) => {
+      const plainReply = reply as unknown as FastifyReply;
+      plainReply.header('x-request-id', request.id);
+      plainReply.code(400).send(errorBody('invalid_url', API_ERRORS.invalid_url.message));
+    },
     bodyLimit: options.maxBodyBytes,
     return503OnClosing: true,
     ...(options.https === undefined ? {} : { https: options.https }),
