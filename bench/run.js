@@ -1,10 +1,12 @@
 // Entry point of `npm run bench -- <name>`: runs one benchmark, or every one with `all`.
 import { benchDataKeys } from './datakeys.js';
+import { benchObjects } from './objects.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const BENCHMARKS = {
   datakeys: benchDataKeys,
+  objects: benchObjects,
 };
 
 const name = process.argv[2];

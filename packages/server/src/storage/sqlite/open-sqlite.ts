@@ -6,6 +6,7 @@ import { runMigrations } from '../run-migrations.js';
 import type { Database } from '../schema.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import { withStatementCache } from './statement-cache.js';
 
 /** File name of the SQLite database inside the data directory. */
 export const SQLITE_FILE_NAME = 'coffer.db';
@@ -28,7 +29,7 @@ export async function openSqliteStorage(dataDir: string): Promise<SqliteStorage>
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   try {
     await runMigrations(db as Kysely<unknown>, 'sqlite');
   } catch (error) {
