@@ -11,9 +11,10 @@ interface PendingEvent {
 
 /**
  * Records Vault events durably with group commit: events recorded during one turn of the event
- * loop are written in a single transaction, and each `record()` resolves only after that
- * transaction commits. Responses wait for it, so every answered request has its event stored,
- * while the cost of a commit is shared by every request in the batch.
+ * loop are written in a single call to the storage, and each `record()` resolves only after that
+ * write commits. Responses wait for it, so every answered request has its event stored, while
+ * the cost of a commit is shared by every request in the batch. Batches do not wait for each
+ * other; the storage decides how many commits run at once.
  */
 export class EventRecorder {
   readonly #storage: Storage;
@@ -21,7 +22,7 @@ export class EventRecorder {
   readonly #logger: Logger;
   #pending: PendingEvent[] = [];
   #scheduled = false;
-  #flushing: Promise<void> | undefined;
+  readonly #writing = new Set<Promise<void>>();
 
   constructor(storage: Storage, clock: Clock, logger: Logger) {
     this.#storage = storage;
@@ -48,31 +49,33 @@ export class EventRecorder {
     });
   }
 
-  /** Writes everything queued so far; used at shutdown. */
+  /** Writes everything queued so far and waits for every write under way; used at shutdown. */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#flushing !== undefined) {
-      if (this.#flushing !== undefined) {
-        await this.#flushing;
-      } else {
-        await this.#writeBatch();
+    while (this.#pending.length > 0 || this.#writing.size > 0) {
+      if (this.#pending.length > 0) {
+        this.#writeBatch();
       }
+      await Promise.allSettled([...this.#writing]);
     }
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#flushing !== undefined) {
+    if (this.#scheduled) {
       return;
     }
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      void this.#writeBatch();
+      this.#writeBatch();
     });
   }
 
-  #writeBatch(): Promise<void> {
+  #writeBatch(): void {
     const batch = this.#pending;
     this.#pending = [];
+    if (batch.length === 0) {
+      return;
+    }
     const write = this.#storage
       .appendEvents(batch.map((pending) => pending.record))
       .then(
@@ -89,12 +92,8 @@ export class EventRecorder {
         },
       )
       .finally(() => {
-        this.#flushing = undefined;
-        if (this.#pending.length > 0) {
-          this.#schedule();
-        }
+        this.#writing.delete(write);
       });
-    this.#flushing = write;
-    return write;
+    this.#writing.add(write);
   }
 }

@@ -2,6 +2,12 @@ import { Worker } from 'node:worker_threads';
 import type { EventRecord, KekRecord, KekVersionRecord } from '../records.js';
 import type { WriterBatch, WriterOperation, WriterReply } from './sqlite-writer-protocol.js';
 
+/**
+ * Batches sent to the worker before the first one is answered. More than one lets the main
+ * thread hand over new work while a commit runs, instead of idling until the reply arrives.
+ */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
 interface PendingOperation {
   operation: WriterOperation;
   resolve: (inserted: boolean) => void;
@@ -11,7 +17,7 @@ interface PendingOperation {
 /**
  * Group commit for SQLite. Writes that need no answer beyond "committed" (events, KEK inserts)
  * are queued and sent to a worker thread, which applies each batch in one transaction with
- * `synchronous = FULL`. While one batch commits, the next one collects, so the batch size grows
+ * `synchronous = FULL`. While batches commit, the next one collects, so the batch size grows
  * with the load and the main thread never waits for an fsync.
  */
 export class SqliteWriter {
@@ -63,7 +69,7 @@ export class SqliteWriter {
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ operation, resolve, reject });
-      if (!this.#scheduled && this.#inFlight.size === 0) {
+      if (!this.#scheduled && this.#inFlight.size < MAX_BATCHES_IN_FLIGHT) {
         this.#scheduled = true;
         setImmediate(() => this.#send());
       }
@@ -72,7 +78,7 @@ export class SqliteWriter {
 
   #send(): void {
     this.#scheduled = false;
-    if (this.#queue.length === 0) {
+    if (this.#queue.length === 0 || this.#inFlight.size >= MAX_BATCHES_IN_FLIGHT) {
       return;
     }
     const batch = this.#queue;
