@@ -98,7 +98,9 @@ export class SqliteWriter {
         pending.reject(error);
       }
     } else {
-      batch.forEach((pending, index) => pending.resolve(reply.results[index] === true));
+      for (const [index, pending] of batch.entries()) {
+        pending.resolve(reply.results[index] === true);
+      }
     }
     this.#send();
   }
