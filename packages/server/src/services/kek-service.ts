@@ -6,6 +6,9 @@ import type { KekWithVersion } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { contextCacheKey, KekCache, type UsableKek, versionCacheKey } from './kek-cache.js';
 
+/** Largest KEK version the `kek_versions.version` column (a signed 32-bit SQL integer) can store. */
+const MAX_KEK_VERSION = 2 ** 31 - 1;
+
 /**
  * Finds, creates and unwraps KEKs. There is one KEK per (environment, context key, context
  * value), created the first time that pair is used. Concurrent first uses in this process share
@@ -54,6 +57,11 @@ export class KekService {
    * such KEK version. KEKs of other environments are treated as unknown.
    */
   async findForUnwrapping(environmentId: string, kekId: Buffer, version: number): Promise<UsableKek | undefined> {
+    // A blob's version field is 32-bit unsigned, but stored versions fit the signed SQL column, and
+    // PostgreSQL raises an error for a parameter beyond its range. Such a version is unknown.
+    if (version < 1 || version > MAX_KEK_VERSION) {
+      return undefined;
+    }
     const id = bytesToUuid(kekId);
     const cacheKey = versionCacheKey(id, version);
     const cached = this.#cache.getByVersion(cacheKey, Date.now());
