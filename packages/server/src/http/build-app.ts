@@ -47,12 +47,13 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
       plainReply.code(400).send(errorBody('invalid_url', API_ERRORS.invalid_url.message));
     },
     bodyLimit: options.maxBodyBytes,
-    return503OnClosing: true,
+    // The onRequest hook answers requests that arrive while closing, in the error catalogue's shape.
+    return503OnClosing: false,
     ...(options.https === undefined ? {} : { https: options.https }),
   }) as unknown as FastifyInstance;
 
   installJsonParser(app);
-  installHooks(app);
+  installHooks(app, options.isClosing);
   installErrorHandlers(app);
 
   healthRoutes(app, options.isClosing);
@@ -74,10 +75,20 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
  */
 function installJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
-    if (text.length === 0) {
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    const bytes = body as Buffer;
+    if (bytes.length === 0) {
       done(null, undefined);
+      return;
+    }
+    // A lenient decode would turn invalid bytes into U+FFFD, so two different byte strings could
+    // select the same KEK or name; invalid UTF-8 is rejected instead.
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      done(new ApiError('invalid_json', 'request body is not valid UTF-8'), undefined);
       return;
     }
     try {
@@ -88,9 +99,15 @@ function installJsonParser(app: FastifyInstance): void {
   });
 }
 
-function installHooks(app: FastifyInstance): void {
+function installHooks(app: FastifyInstance, isClosing: () => boolean): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (isClosing() && request.url !== '/health') {
+      reply.header('connection', 'close');
+      throw new ApiError('service_unavailable', 'the server is shutting down; retry on another instance or later', {
+        headers: { 'retry-after': '1' },
+      });
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const fields = {

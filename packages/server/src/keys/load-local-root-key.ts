@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { decodeBase64Strict, KEY_LENGTH, SecretKey } from '@coffer/core';
 import { ConfigError } from '../config.js';
 
@@ -74,6 +74,8 @@ function readRootKeyFile(path: string): SecretKey {
 }
 
 function generateRootKeyFile(path: string): SecretKey {
+  // With PostgreSQL nothing else creates the data dir before the key file goes into it.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const bytes = randomBytes(KEY_LENGTH);
   // O_EXCL: never overwrite a key file that appeared since the existence check.
   const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
