@@ -1,2 +1,13 @@
+export * from './coffer-api-error.js';
+export * from './coffer-client.js';
+export * from './coffer-client-options.js';
+export * from './coffer-network-error.js';
+export * from './data-key-cache-options.js';
 export * from './decrypt-stream.js';
 export * from './encrypt-stream.js';
+export type { RequestOptions, RetryEvent } from './http-transport.js';
+export type { DecryptOptions, EncryptOptions } from './local-encryption.js';
+export type { CreateRequestOptions } from './object-api.js';
+export type { RetryOptions } from './retry-policy.js';
+export type { DecryptStreamHelperOptions, EncryptStreamHelperOptions } from './stream-encryption.js';
+export type * from './vault-types.js';
