@@ -1,5 +1,6 @@
 // Entry point of `npm run bench -- <name>`: runs one benchmark, or every one with `all`.
 import { benchDataKeys } from './datakeys.js';
+import { benchLocal } from './local.js';
 import { benchObjects } from './objects.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -7,6 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const BENCHMARKS = {
   datakeys: benchDataKeys,
   objects: benchObjects,
+  local: benchLocal,
 };
 
 const name = process.argv[2];

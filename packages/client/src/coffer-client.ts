@@ -4,7 +4,13 @@ import { type CofferClientOptions, resolveTransportConfig } from './coffer-clien
 import * as dataKeyApi from './data-key-api.js';
 import { DataKeyCache } from './data-key-cache.js';
 import { HttpTransport, type RequestOptions } from './http-transport.js';
-import { type DecryptOptions, decryptLocally, type EncryptOptions, encryptLocally } from './local-encryption.js';
+import {
+  type DecryptOptions,
+  decryptLocally,
+  type EncryptOptions,
+  encryptLocally,
+  encryptLocallyToBuffer,
+} from './local-encryption.js';
 import * as objectApi from './object-api.js';
 import {
   type DecryptStreamHelperOptions,
@@ -219,6 +225,22 @@ export class CofferClient {
   }
 
   /**
+   * Encrypts like `encrypt` but returns the WorkOS layout as bytes instead of base64, for binary
+   * storage and large messages. `decryptToBuffer` reads it back.
+   *
+   * @example
+   * const sealed = await coffer.encryptToBuffer(pdfBytes, { organization_id: 'org_123' });
+   */
+  encryptToBuffer(
+    data: string | Uint8Array,
+    context: KeyContext,
+    associatedData?: string,
+    options: EncryptOptions = {},
+  ): Promise<Buffer> {
+    return encryptLocallyToBuffer(this.#keys, data, context, associatedData, options);
+  }
+
+  /**
    * Decrypts a message from `encrypt` or a WorkOS SDK and returns it as a UTF-8 string, as the
    * WorkOS SDKs do. Bytes that are not valid UTF-8 become U+FFFD, so use `decryptToBuffer` for
    * binary data.
@@ -232,12 +254,17 @@ export class CofferClient {
   }
 
   /**
-   * Decrypts a message from `encrypt` or a WorkOS SDK and returns the plaintext bytes.
+   * Decrypts a message from `encrypt`, `encryptToBuffer` or a WorkOS SDK, given as base64 or as
+   * bytes, and returns the plaintext bytes.
    *
    * @example
    * const bytes = await coffer.decryptToBuffer(ciphertext);
    */
-  decryptToBuffer(ciphertext: string, associatedData?: string, options: DecryptOptions = {}): Promise<Buffer> {
+  decryptToBuffer(
+    ciphertext: string | Uint8Array,
+    associatedData?: string,
+    options: DecryptOptions = {},
+  ): Promise<Buffer> {
     return decryptLocally(this.#keys, ciphertext, associatedData, options);
   }
 

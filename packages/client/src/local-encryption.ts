@@ -5,6 +5,7 @@ import {
   decodeLocalCiphertext,
   decryptLocalCiphertext,
   detectLocalCiphertextLayout,
+  encodeLocalCiphertext,
   encodeLocalCiphertextBase64,
   encryptLocalCiphertext,
   GCM_NONCE_LENGTH,
@@ -64,7 +65,28 @@ export async function encryptLocally(
 }
 
 /**
- * Decrypts a base64 message written by `encryptLocally` or a WorkOS SDK. Raises `FormatError`
+ * Encrypts like `encryptLocally` but returns the layout as bytes, which saves the base64 step
+ * (a third more bytes and a pass over them) when the ciphertext goes into a binary column.
+ *
+ * @example
+ * const bytes = await encryptLocallyToBuffer(keys, fileBytes, { tenant: 't1' }, undefined, {});
+ */
+export async function encryptLocallyToBuffer(
+  keys: DataKeyCache,
+  data: string | Uint8Array,
+  context: KeyContext,
+  associatedData: string | undefined,
+  options: EncryptOptions,
+): Promise<Buffer> {
+  const plaintext = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  return keys.withEncryptionKey(context, plaintext.length, options, (key, encryptedKeys) => {
+    const parts = encryptLocalCiphertext(plaintext, key, randomBytes(GCM_NONCE_LENGTH), encryptedKeys, associatedData);
+    return encodeLocalCiphertext(parts, options.layout ?? DEFAULT_LOCAL_CIPHERTEXT_LAYOUT);
+  });
+}
+
+/**
+ * Decrypts a message written by `encryptLocally` or a WorkOS SDK, as base64 or as bytes. Raises `FormatError`
  * for malformed base64 or layout, `CofferApiError` when the server cannot unwrap the data key,
  * and `DecryptionError` when the ciphertext or associated data does not match.
  *
@@ -73,11 +95,11 @@ export async function encryptLocally(
  */
 export async function decryptLocally(
   keys: DataKeyCache,
-  ciphertext: string,
+  ciphertext: string | Uint8Array,
   associatedData: string | undefined,
   options: DecryptOptions,
 ): Promise<Buffer> {
-  const bytes = decodeBase64Strict(ciphertext, 'ciphertext');
+  const bytes = typeof ciphertext === 'string' ? decodeBase64Strict(ciphertext, 'ciphertext') : Buffer.from(ciphertext);
   const layout = options.layout ?? detectLocalCiphertextLayout(bytes) ?? DEFAULT_LOCAL_CIPHERTEXT_LAYOUT;
   const parts = decodeLocalCiphertext(bytes, layout);
   return keys.withDecryptionKey(Buffer.from(parts.encryptedKeys), options, (key) =>
