@@ -1,6 +1,6 @@
 // Local encryption benchmark: Coffer's SDK (data-key cache on and off) beside the AWS Encryption
-// SDK with a raw AES keyring and raw node:crypto AES-256-GCM, for 1 KiB and 1 MiB messages and
-// for streams, all in one process and one run. The Coffer cases get their data keys from a real
+// SDK with a raw AES keyring and raw node:crypto AES-256-GCM. It runs 1 KiB and 1 MiB messages
+// and streams in one process and one run. The Coffer cases get their data keys from a real
 // coffer serve process.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';

@@ -30,7 +30,7 @@ export interface RunningServer {
 }
 
 export interface StartOptions {
-  /** Where the lines meant for a person go: the listening address and a new API key. */
+  /** Stream for the lines a person must read: the listening address and a new API key. */
   stdout: Writable;
   /** A logger to use instead of JSON lines on stderr. */
   logger?: Logger;

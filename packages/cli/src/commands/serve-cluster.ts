@@ -13,9 +13,9 @@ export interface ListeningMessage {
 }
 
 /**
- * Runs `coffer serve --workers N` as the cluster primary: prepares the data dir once, forks N
- * worker processes that share the listening port, prints the address when all of them listen,
- * replaces a worker that dies, and on SIGINT or SIGTERM stops every worker and resolves.
+ * Runs `coffer serve --workers N` as the cluster primary. It prepares the data dir once and
+ * forks N worker processes that share the listening port. It prints the address when all of
+ * them listen and replaces a worker that dies. On SIGINT or SIGTERM it stops every worker.
  */
 export async function runClusterPrimary(config: ServerConfig, workerCount: number): Promise<void> {
   const logger = createLogger(config.logLevel);

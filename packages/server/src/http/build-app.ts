@@ -11,7 +11,7 @@ import { authenticate } from './authenticate.js';
 import { toApiError } from './map-error.js';
 import { requestIdFor } from './request-id.js';
 
-/** What the HTTP layer needs; each service owns its storage and keys. */
+/** Services the HTTP layer calls. Each one owns its storage and keys. */
 export interface AppServices {
   apiKeys: ApiKeyService;
   dataKeys: DataKeyService;
@@ -47,7 +47,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
       plainReply.code(400).send(errorBody('invalid_url', API_ERRORS.invalid_url.message));
     },
     bodyLimit: options.maxBodyBytes,
-    // The onRequest hook answers requests that arrive while closing, in the error catalogue's shape.
+    // The onRequest hook rejects requests that arrive while closing, in the error catalogue's shape.
     return503OnClosing: false,
     ...(options.https === undefined ? {} : { https: options.https }),
   }) as unknown as FastifyInstance;
@@ -82,8 +82,8 @@ function installJsonParser(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    // A lenient decode would turn invalid bytes into U+FFFD, so two different byte strings could
-    // select the same KEK or name; invalid UTF-8 is rejected instead.
+    // A lenient decode would turn invalid bytes into U+FFFD. Two different byte strings could then
+    // select the same KEK or name, so invalid UTF-8 is rejected instead.
     let text: string;
     try {
       text = utf8.decode(bytes);

@@ -7,7 +7,7 @@ import { ConfigError } from '../config.js';
 /** File name of the generated development root key inside the data directory. */
 export const DEFAULT_ROOT_KEY_FILE = 'root.key';
 
-/** Where the root key came from, for the start-up log line. */
+/** Source of the root key, for the start-up log line. */
 export type RootKeySource = 'environment' | 'file' | 'generated-file';
 
 export interface LoadedRootKey {
@@ -40,7 +40,7 @@ export function loadLocalRootKey(options: {
   }
   if (!options.mayGenerate) {
     throw new ConfigError(
-      `root key file ${path} is missing, but the database in ${options.dataDir} already holds keys wrapped by a ` +
+      `root key file ${path} is missing, but the database in ${options.dataDir} already contains keys wrapped by a ` +
         'root key. Restore that file, or give the original key with COFFER_ROOT_KEY or --root-key-file.',
     );
   }

@@ -4,7 +4,7 @@ import { type ApiKeyService, DEFAULT_ENVIRONMENT } from './api-key-service.js';
 
 /**
  * Makes sure the default environment exists, that the bootstrap secret (if any) is an API key,
- * and that at least one API key exists; a key created here is printed once on `stdout`.
+ * and that at least one API key exists. A key created here is printed once on `stdout`.
  */
 export async function ensureFirstApiKey(
   apiKeys: ApiKeyService,

@@ -12,7 +12,7 @@ interface PendingEvent {
 /**
  * Records Vault events durably with group commit: events recorded during one turn of the event
  * loop are written in a single call to the storage, and each `record()` resolves only after that
- * write commits. Responses wait for it, so every answered request has its event stored, while
+ * write commits. Responses wait for it, so every request that gets a response has its event stored, while
  * the cost of a commit is shared by every request in the batch. Batches do not wait for each
  * other; the storage decides how many commits run at once.
  */

@@ -16,9 +16,9 @@ const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Opens (creating if needed) the SQLite database in `dataDir`, migrated to the latest schema.
- * WAL mode lets readers run beside the one writer; `synchronous = FULL` makes every commit
- * durable before it returns, because a KEK that is lost after its data key was handed out would
- * make that data key impossible to decrypt.
+ * WAL mode lets readers run beside the one writer. `synchronous = FULL` makes every commit
+ * durable before it returns, because a KEK lost after its data key was handed out would make
+ * that data key impossible to decrypt.
  */
 export async function openSqliteStorage(dataDir: string): Promise<SqliteStorage> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -3,7 +3,7 @@ import type { EventRecord, KekRecord, KekVersionRecord } from '../records.js';
 import type { WriterBatch, WriterOperation, WriterReply } from './sqlite-writer-protocol.js';
 
 /**
- * Batches sent to the worker before the first one is answered. More than one lets the main
+ * Batches sent to the worker before the first one is acknowledged. More than one lets the main
  * thread hand over new work while a commit runs, instead of idling until the reply arrives.
  */
 const MAX_BATCHES_IN_FLIGHT = 4;
@@ -15,7 +15,7 @@ interface PendingOperation {
 }
 
 /**
- * Group commit for SQLite. Writes that need no answer beyond "committed" (events, KEK inserts)
+ * Group commit for SQLite. Writes that need no result beyond "committed" (events, KEK inserts)
  * are queued and sent to a worker thread, which applies each batch in one transaction with
  * `synchronous = FULL`. While batches commit, the next one collects, so the batch size grows
  * with the load and the main thread never waits for an fsync.
