@@ -47,12 +47,13 @@ async function loadCommands(first: string | undefined): Promise<Command[]> {
   if (first !== undefined && CLIENT_COMMANDS.has(first)) {
     return clientCommands;
   }
-  const [{ serveCommand }, { apiKeysCommand }, { environmentsCommand }] = await Promise.all([
+  const [{ serveCommand }, { apiKeysCommand }, { environmentsCommand }, { migrateCommand }] = await Promise.all([
     import('./commands/serve.js'),
     import('./commands/api-keys.js'),
     import('./commands/environments.js'),
+    import('./commands/migrate.js'),
   ]);
-  return [serveCommand(), apiKeysCommand(), environmentsCommand(), ...clientCommands];
+  return [serveCommand(), apiKeysCommand(), environmentsCommand(), migrateCommand(), ...clientCommands];
 }
 
 /**

@@ -7,6 +7,8 @@ export interface ServerConfig {
   dataDir: string;
   /** PostgreSQL connection URL; SQLite in `dataDir` when absent. */
   databaseUrl: string | undefined;
+  /** Connections in the PostgreSQL pool of each process (one more is used for LISTEN). */
+  databasePoolSize: number;
   /** Path of a file with the base64 root key; `<dataDir>/root.key` when neither this nor `rootKey` is set. */
   rootKeyFile: string | undefined;
   /** Base64 of the 32-byte root key, from COFFER_ROOT_KEY. */
@@ -37,6 +39,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   port: 7700,
   dataDir: './.coffer',
   databaseUrl: undefined,
+  databasePoolSize: 10,
   rootKeyFile: undefined,
   rootKey: undefined,
   logLevel: 'info',

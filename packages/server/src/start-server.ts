@@ -67,7 +67,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const logger = options.logger ?? createLogger(config.logLevel);
   const https = readTls(config);
 
-  const storage = await openStorage(config);
+  const storage = await openStorage({ ...config, logger });
   try {
     return await startWithStorage(config, options, logger, storage, https);
   } catch (error) {
@@ -93,6 +93,7 @@ async function startWithStorage(
   const idempotencyKey = await loadServerSecret(storage, provider, 'idempotency_hmac_key');
   const objects = new ObjectService(storage, keks, events, systemClock, idempotencyKey);
   const apiKeys = new ApiKeyService(storage, systemClock, config.apiKeyCacheTtlMs);
+  const stopFollowingInvalidations = apiKeys.followInvalidations();
   await ensureFirstApiKey(apiKeys, config.bootstrapApiKey, logger, options.stdout);
 
   let closing = false;
@@ -130,6 +131,7 @@ async function startWithStorage(
       clearInterval(purge);
       await app.close();
       await events.flush();
+      stopFollowingInvalidations();
       await storage.close();
       await provider.close();
       logger.info('coffer stopped');

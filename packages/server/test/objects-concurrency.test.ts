@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type CofferProcess, startCoffer } from '@coffer/testkit';
+import { type CofferProcess, queryDatabase, startCoffer } from '@coffer/testkit';
 import {
   bodyOf,
   type CliApiKey,
@@ -9,7 +9,6 @@ import {
   createApiKey,
   createObject,
   listVersions,
-  openDatabase,
   type RawResponse,
   request,
 } from './support/object-api.js';
@@ -28,16 +27,12 @@ describe('concurrent object writes', () => {
   let coffer: CofferProcess;
 
   /** Counts stored versions whose object row is gone. A rolled-back or raced write must leave none. */
-  function orphanVersionCount(): number {
-    const database = openDatabase(coffer.dataDir);
-    try {
-      const row = database
-        .prepare('select count(*) as count from object_versions where object_id not in (select id from objects)')
-        .get() as { count: number };
-      return row.count;
-    } finally {
-      database.close();
-    }
+  async function orphanVersionCount(): Promise<number> {
+    const [row] = await queryDatabase<{ count: number }>(
+      coffer.dataDir,
+      'select count(*) as count from object_versions where object_id not in (select id from objects)',
+    );
+    return row?.count ?? Number.NaN;
   }
 
   async function objectsNamed(name: string): Promise<{ id: string; name: string }[]> {
@@ -132,7 +127,7 @@ describe('concurrent object writes', () => {
       );
       const versions = await listVersions(coffer, winner.id as string);
       assert.equal(versions.length, 1);
-      assert.equal(orphanVersionCount(), 0);
+      assert.equal(await orphanVersionCount(), 0);
     });
 
     test('create after a concurrent delete of the name', async () => {
@@ -151,7 +146,7 @@ describe('concurrent object writes', () => {
       assert.equal(countOf(creates, 201) + countOf(creates, 409), creates.length);
       const listed = await objectsNamed('race-recreate');
       assert.equal(listed.length, countOf(creates, 201));
-      assert.equal(orphanVersionCount(), 0);
+      assert.equal(await orphanVersionCount(), 0);
     });
   });
 
@@ -174,7 +169,7 @@ describe('concurrent object writes', () => {
         assert.equal(read.status, 404);
         assert.equal(versions.status, 404);
       }
-      assert.equal(orphanVersionCount(), 0);
+      assert.equal(await orphanVersionCount(), 0);
     });
 
     test('checked delete and update', async () => {
@@ -199,7 +194,7 @@ describe('concurrent object writes', () => {
           assert.equal((await listVersions(coffer, created.id)).length, 2, outcome);
         }
       }
-      assert.equal(orphanVersionCount(), 0);
+      assert.equal(await orphanVersionCount(), 0);
     });
   });
 
@@ -293,7 +288,7 @@ describe('concurrent object writes', () => {
         listed.map((item) => item.id),
         [...ids],
       );
-      assert.equal(orphanVersionCount(), 0);
+      assert.equal(await orphanVersionCount(), 0);
     });
 
     test('failed create does not keep the key', async () => {

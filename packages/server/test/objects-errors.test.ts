@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CofferProcess, startCoffer } from '@coffer/testkit';
+import { type CofferProcess, queryDatabase, startCoffer } from '@coffer/testkit';
 import {
   bodyOf,
   CONTEXT,
@@ -9,7 +9,6 @@ import {
   createObject,
   listAllNames,
   listVersions,
-  openDatabase,
   type RawResponse,
   type RequestOptions,
   request,
@@ -63,19 +62,12 @@ describe('object API errors', () => {
 
   /** Captures everything a rejected write could have touched: names, row counts and the sentinel's versions. */
   async function state(): Promise<unknown> {
-    const database = openDatabase(coffer.dataDir);
-    let counts: unknown;
-    try {
-      counts = database
-        .prepare(
-          `select (select count(*) from objects) as objects,
-                  (select count(*) from object_versions) as versions,
-                  (select count(*) from idempotency_keys) as idempotency_keys`,
-        )
-        .get();
-    } finally {
-      database.close();
-    }
+    const [counts] = await queryDatabase(
+      coffer.dataDir,
+      `select (select count(*) from objects) as objects,
+              (select count(*) from object_versions) as versions,
+              (select count(*) from idempotency_keys) as idempotency_keys`,
+    );
     const read = await request(coffer, 'GET', `/vault/v1/kv/${sentinel.id}`);
     return {
       counts,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type CofferProcess, startCoffer } from '@coffer/testkit';
+import { type CofferProcess, queryDatabase, startCoffer } from '@coffer/testkit';
 import { ConflictException, NotFoundException, type WorkOS } from '@workos-inc/node';
-import { apiKeyId, CONTEXT, createApiKey, openDatabase, sdkFor } from './support/object-api.js';
+import { apiKeyId, CONTEXT, createApiKey, sdkFor } from './support/object-api.js';
 
 const EMOJI = '\u{1F511}';
 
@@ -29,30 +29,26 @@ describe('objects through the Node SDK', () => {
     return `sdk-${label}-${counter}`;
   }
 
-  function dataKeyIdOf(versionId: string): string {
-    const database = openDatabase(coffer.dataDir);
-    try {
-      const row = database.prepare('select data_key_id from object_versions where id = ?').get(versionId) as
-        | { data_key_id: string }
-        | undefined;
-      assert.ok(row !== undefined, `no stored version ${versionId}`);
-      return row.data_key_id;
-    } finally {
-      database.close();
-    }
+  async function dataKeyIdOf(versionId: string): Promise<string> {
+    const [row] = await queryDatabase<{ data_key_id: string }>(
+      coffer.dataDir,
+      'select data_key_id from object_versions where id = ?',
+      [versionId],
+    );
+    assert.ok(row !== undefined, `no stored version ${versionId}`);
+    return row.data_key_id;
   }
 
   before(async () => {
     coffer = await startCoffer();
     workos = sdkFor(coffer);
     bootstrapKeyId = await apiKeyId(coffer.dataDir, 'bootstrap');
-    const database = openDatabase(coffer.dataDir);
-    try {
-      const row = database.prepare("select id from environments where name = 'default'").get() as { id: string };
-      environmentId = row.id;
-    } finally {
-      database.close();
-    }
+    const [row] = await queryDatabase<{ id: string }>(
+      coffer.dataDir,
+      "select id from environments where name = 'default'",
+    );
+    assert.ok(row !== undefined);
+    environmentId = row.id;
   });
 
   after(async () => {
@@ -67,7 +63,7 @@ describe('objects through the Node SDK', () => {
       assert.match(metadata.id, /^[0-9a-f-]{36}$/);
       assert.equal(metadata.environmentId, environmentId);
       assert.equal(typeof metadata.versionId, 'string');
-      assert.equal(metadata.keyId, dataKeyIdOf(metadata.versionId as string));
+      assert.equal(metadata.keyId, await dataKeyIdOf(metadata.versionId as string));
       assert.deepEqual(metadata.context, CONTEXT);
       assert.ok(metadata.updatedAt instanceof Date);
       assert.ok(Math.abs(metadata.updatedAt.getTime() - startedAt) < CLOCK_SLACK_MS, metadata.updatedAt.toISOString());
@@ -273,7 +269,7 @@ describe('objects through the Node SDK', () => {
       assert.equal(updated.value, undefined);
       assert.notEqual(updated.metadata.versionId, created.versionId);
       assert.notEqual(updated.metadata.keyId, created.keyId);
-      assert.equal(updated.metadata.keyId, dataKeyIdOf(updated.metadata.versionId as string));
+      assert.equal(updated.metadata.keyId, await dataKeyIdOf(updated.metadata.versionId as string));
       assert.equal(updated.metadata.environmentId, environmentId);
       assert.ok(updated.metadata.updatedAt.getTime() >= created.updatedAt.getTime());
     });

@@ -1,1 +1,2 @@
 export * from './start-coffer.js';
+export * from './test-database.js';

@@ -4,12 +4,16 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase, dropTestDatabase, type TestBackend, testBackend } from './test-database.js';
 
 /** Path of the `coffer` executable in this checkout. */
 export const COFFER_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../cli/bin/coffer.js');
 
 export interface StartCofferOptions {
-  /** Extra arguments after `serve`. `--port 0` and `--data-dir` are added unless given here. */
+  /**
+   * Extra arguments after `serve`. `--port 0` and `--data-dir` are added unless given here, and
+   * so is `--database-url` when the test backend is PostgreSQL.
+   */
   args?: string[];
   /** Extra environment variables for the process. */
   env?: Record<string, string | undefined>;
@@ -34,6 +38,10 @@ export interface CofferProcess {
   port: number;
   apiKey: string;
   dataDir: string;
+  /** The backend the server runs on. */
+  backend: TestBackend;
+  /** The PostgreSQL URL the server uses; undefined on SQLite. */
+  databaseUrl: string | undefined;
   pid: number;
   /** Everything the process wrote to stdout so far. */
   stdout(): string;
@@ -54,6 +62,11 @@ process.on('exit', () => {
  * Starts `coffer serve` as a real child process on a free loopback port and resolves once it
  * prints its listening address.
  *
+ * With COFFER_TEST_BACKEND=postgres the server gets the PostgreSQL database of its data dir
+ * (see `databaseNameFor`), created when missing, so that each server keeps its own tables and
+ * a restart on the same data dir finds its data. `stop()` drops the database together with a
+ * data dir that this function created.
+ *
  * @example
  * const coffer = await startCoffer();
  * try { await fetch(`${coffer.url}/health`); } finally { await coffer.stop(); }
@@ -69,6 +82,10 @@ export async function startCoffer(options: StartCofferOptions = {}): Promise<Cof
   }
   if (!args.includes('--data-dir')) {
     fullArgs.push('--data-dir', dataDir);
+  }
+  const database = await chooseDatabase(args, options.env, optionValue(args, '--data-dir') ?? dataDir);
+  if (database.created) {
+    fullArgs.push('--database-url', database.url);
   }
 
   const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
@@ -109,6 +126,8 @@ export async function startCoffer(options: StartCofferOptions = {}): Promise<Cof
     port,
     apiKey,
     dataDir,
+    backend: database.url === undefined ? 'sqlite' : 'postgres',
+    databaseUrl: database.url,
     pid: child.pid as number,
     stdout: () => stdout,
     stderr: () => stderr,
@@ -119,10 +138,34 @@ export async function startCoffer(options: StartCofferOptions = {}): Promise<Cof
       const code = await exited;
       if (ownsDataDir) {
         rmSync(dataDir, { recursive: true, force: true });
+        if (database.created) {
+          await dropTestDatabase(dataDir);
+        }
       }
       return code;
     },
   };
+}
+
+/**
+ * Picks the PostgreSQL URL for a server: the one in its arguments or environment, or, when the
+ * test backend is PostgreSQL, the URL of its data dir's database, created here with `created` true.
+ */
+async function chooseDatabase(
+  args: string[],
+  env: Record<string, string | undefined> | undefined,
+  dataDir: string,
+): Promise<{ url: string; created: true } | { url: string | undefined; created: false }> {
+  const explicitUrl = optionValue(args, '--database-url') ?? env?.COFFER_DATABASE_URL;
+  if (explicitUrl !== undefined || testBackend() === 'sqlite') {
+    return { url: explicitUrl, created: false };
+  }
+  return { url: await createTestDatabase(dataDir), created: true };
+}
+
+function optionValue(args: string[], flag: string): string | undefined {
+  const index = args.indexOf(flag);
+  return index === -1 ? undefined : args[index + 1];
 }
 
 async function waitForListening(

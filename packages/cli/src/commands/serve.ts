@@ -10,6 +10,7 @@ interface ServeFlags {
   port: number;
   dataDir: string;
   databaseUrl?: string;
+  databasePoolSize: number;
   rootKeyFile?: string;
   logLevel: LogLevel;
   tlsCert?: string;
@@ -35,6 +36,12 @@ export function serveCommand(): Command {
     command.addOption(option);
   }
   command
+    .addOption(
+      new Option('--database-pool-size <count>', 'PostgreSQL connections per server process (plus one for LISTEN)')
+        .env('COFFER_DATABASE_POOL_SIZE')
+        .default(DEFAULT_CONFIG.databasePoolSize)
+        .argParser(integerOption('--database-pool-size', 1, 1000)),
+    )
     .addOption(
       new Option(
         '--root-key-file <path>',
@@ -96,6 +103,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     port: flags.port,
     dataDir: flags.dataDir,
     databaseUrl: flags.databaseUrl,
+    databasePoolSize: flags.databasePoolSize,
     rootKeyFile: flags.rootKeyFile,
     rootKey: nonEmpty(process.env.COFFER_ROOT_KEY),
     logLevel: flags.logLevel,

@@ -128,7 +128,11 @@ function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError !== undefined) {
-      request.log.info({ code: apiError.code, status: apiError.status }, 'request rejected');
+      if (apiError.status >= 500) {
+        request.log.error({ code: apiError.code, status: apiError.status, err: apiError.cause }, 'request failed');
+      } else {
+        request.log.info({ code: apiError.code, status: apiError.status }, 'request rejected');
+      }
       if (apiError.headers !== undefined) {
         reply.headers(apiError.headers);
       }

@@ -38,6 +38,8 @@ export class ApiKeyService {
   readonly #clock: Clock;
   readonly #cacheTtlMs: number;
   readonly #cache = new Map<string, CachedLookup>();
+  /** Counts cache clears, so that a lookup that raced a clear is not cached afterwards. */
+  #generation = 0;
 
   constructor(storage: Storage, clock: Clock, cacheTtlMs: number) {
     this.#storage = storage;
@@ -89,12 +91,15 @@ export class ApiKeyService {
       return cached.principal;
     }
 
+    const generation = this.#generation;
     const record = await this.#storage.findApiKeyByHash(hash);
     const principal =
       record === undefined || record.revokedAt !== null
         ? undefined
         : { apiKeyId: record.id, apiKeyName: record.name, environmentId: record.environmentId };
-    this.#remember(cacheKey, { principal, expiresAt: now + this.#cacheTtlMs });
+    if (generation === this.#generation) {
+      this.#remember(cacheKey, { principal, expiresAt: now + this.#cacheTtlMs });
+    }
     return principal;
   }
 
@@ -110,9 +115,24 @@ export class ApiKeyService {
   async revoke(id: string): Promise<boolean> {
     const revoked = await this.#storage.revokeApiKey(id, this.#clock.nowMicros());
     if (revoked) {
-      this.#cache.clear();
+      this.clearCache();
     }
     return revoked;
+  }
+
+  /**
+   * Drops cached lookups whenever the storage reports that another process created or revoked
+   * a key (PostgreSQL LISTEN/NOTIFY). Storages without notifications leave the time limit as the
+   * only bound. Returns a function that unsubscribes.
+   */
+  followInvalidations(): () => void {
+    return this.#storage.onInvalidate?.(() => this.clearCache()) ?? (() => {});
+  }
+
+  /** Drops every cached lookup. */
+  clearCache(): void {
+    this.#generation += 1;
+    this.#cache.clear();
   }
 
   async #insert(name: string, environment: EnvironmentRecord, secret: string): Promise<ApiKeyRecord> {

@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { runTemplate } from './query-template.js';
 import type {
   EventRecord,
   IdempotencyRecord,
@@ -7,7 +8,6 @@ import type {
   ObjectVersionRecord,
   StoredObject,
 } from './records.js';
-import { runTemplate } from './query-template.js';
 import type { Database, IdempotencyKeysTable, ObjectsTable, ObjectVersionsTable } from './schema.js';
 import type {
   DeleteObjectResult,
@@ -85,22 +85,26 @@ export async function findObject(
 ): Promise<StoredObject | undefined> {
   const byId = 'id' in by;
   const key = byId ? by.id : by.name;
-  const result = await runTemplate(db, byId ? 'object-by-id' : 'object-by-name', [environmentId, key], ([env, lookup]) =>
-    db
-      .selectFrom('objects')
-      .innerJoin('object_versions', 'object_versions.id', 'objects.current_version_id')
-      .selectAll('objects')
-      .select([
-        'object_versions.id as version_id',
-        'object_versions.data_key_id',
-        'object_versions.encrypted_keys',
-        'object_versions.ciphertext',
-        'object_versions.size',
-        'object_versions.etag',
-        'object_versions.created_at as version_created_at',
-      ])
-      .where('objects.environment_id', '=', env as string)
-      .where(byId ? 'objects.id' : 'objects.name', '=', lookup as string),
+  const result = await runTemplate(
+    db,
+    byId ? 'object-by-id' : 'object-by-name',
+    [environmentId, key],
+    ([env, lookup]) =>
+      db
+        .selectFrom('objects')
+        .innerJoin('object_versions', 'object_versions.id', 'objects.current_version_id')
+        .selectAll('objects')
+        .select([
+          'object_versions.id as version_id',
+          'object_versions.data_key_id',
+          'object_versions.encrypted_keys',
+          'object_versions.ciphertext',
+          'object_versions.size',
+          'object_versions.etag',
+          'object_versions.created_at as version_created_at',
+        ])
+        .where('objects.environment_id', '=', env as string)
+        .where(byId ? 'objects.id' : 'objects.name', '=', lookup as string),
   );
   const row = result.rows[0];
   if (row === undefined) {

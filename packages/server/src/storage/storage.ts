@@ -98,8 +98,22 @@ export interface Storage {
   /** Appends events in one transaction. */
   appendEvents(events: readonly EventRecord[]): Promise<void>;
 
+  /**
+   * Calls `listener` when another process may have changed state that callers cache, so that
+   * they can drop it. Backends without a notification channel leave this out, and callers then
+   * rely on their cache time limits alone. Returns a function that unsubscribes.
+   */
+  onInvalidate?(listener: (scope: InvalidationScope) => void): () => void;
+
   close(): Promise<void>;
 }
+
+/**
+ * Scope of an invalidation: `api_keys` after a key was created or revoked, or `all` when
+ * notifications may have been missed (the listening connection was down) and every cache
+ * should be dropped.
+ */
+export type InvalidationScope = 'api_keys' | 'all';
 
 export interface ObjectInsert {
   object: ObjectRecord;

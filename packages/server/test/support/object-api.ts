@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { COFFER_BIN, type CofferProcess } from '@coffer/testkit';
+import { COFFER_BIN, type CofferProcess, storageArgs } from '@coffer/testkit';
 import { WorkOS } from '@workos-inc/node';
 import BetterSqlite3 from 'better-sqlite3';
 
@@ -119,8 +119,7 @@ export async function createApiKey(dataDir: string, name: string): Promise<CliAp
     'create',
     '--name',
     name,
-    '--data-dir',
-    dataDir,
+    ...storageArgs(dataDir),
     '--json',
   ]);
   return JSON.parse(stdout) as CliApiKey;
@@ -128,7 +127,7 @@ export async function createApiKey(dataDir: string, name: string): Promise<CliAp
 
 /** Revokes an API key with `coffer api-keys revoke`. */
 export async function revokeApiKey(dataDir: string, id: string): Promise<void> {
-  await execFileAsync(process.execPath, [COFFER_BIN, 'api-keys', 'revoke', id, '--data-dir', dataDir, '--json']);
+  await execFileAsync(process.execPath, [COFFER_BIN, 'api-keys', 'revoke', id, ...storageArgs(dataDir), '--json']);
 }
 
 /** Finds the id of an API key by name with `coffer api-keys list`. */
@@ -137,8 +136,7 @@ export async function apiKeyId(dataDir: string, name: string): Promise<string> {
     COFFER_BIN,
     'api-keys',
     'list',
-    '--data-dir',
-    dataDir,
+    ...storageArgs(dataDir),
     '--json',
   ]);
   const keys = JSON.parse(stdout) as { id: string; name: string }[];
