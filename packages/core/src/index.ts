@@ -8,6 +8,7 @@ export * from './leb128.js';
 export * from './local-ciphertext.js';
 export * from './sealed-key.js';
 export * from './secret-key.js';
+export * from './sha256.js';
 export * from './stream-header.js';
 export * from './stream-key.js';
 export * from './stream-segment.js';

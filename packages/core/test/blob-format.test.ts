@@ -14,8 +14,8 @@ import { uuidToBytes } from '../src/uuid.js';
 import { XaesKey } from '../src/xaes-256-gcm.js';
 
 // Fixed inputs for the known-answer vectors. The expected hex was computed by a separate
-// implementation (Python `cryptography`: CMAC, AES-GCM and HMAC) from the layout documented in
-// data-key-blob.ts, and matches what sealDataKey produces.
+// implementation (Python `cryptography` for CMAC and AES-GCM, `hashlib` for the SHA-256
+// commitment) from the layout documented in data-key-blob.ts, and matches what sealDataKey produces.
 const dataKeyBytes = sequence(0x00, 32);
 const dataKeyId = uuid('0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0');
 const kekA = wrappingKek('11111111-2222-4333-8444-555555555555', 1, sequence(0x40, 32), 'organization_id', 'org_123');
@@ -23,7 +23,7 @@ const kekB = wrappingKek('66666666-7777-4888-9999-aaaaaaaaaaaa', 7, sequence(0x6
 const nonceA = sequence(0xa0, 24);
 const nonceB = sequence(0xc0, 24);
 
-const COMMITMENT_HEX = 'f7586e43581a043bcd8d264853884dffb5d2b29531bb92c46b76edb6650fb006';
+const COMMITMENT_HEX = 'e9f85d22c2d991f5a57d7f731dff33d2bc2fdf26b461df39263dd529e30fcbce';
 // Header: version (1) | data key id (16) | commitment (32). The entry count byte follows it.
 const HEADER_HEX = ['01', '0f1e2d3c4b5a49788796a5b4c3d2e1f0', COMMITMENT_HEX].join('');
 // Each entry: KEK id (16) | KEK version (4) | nonce (24) | wrapped data key (32) | tag (16).

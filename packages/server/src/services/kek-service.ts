@@ -54,21 +54,27 @@ export class KekService {
 
   /**
    * Returns the KEK version that wrapped a blob entry, or undefined when this environment has no
-   * such KEK version. KEKs of other environments are treated as unknown.
+   * such KEK version. KEKs of other environments are treated as unknown. A cached KEK is returned
+   * synchronously, which keeps a promise off the hot path of decrypt.
    */
-  async findForUnwrapping(environmentId: string, kekId: Buffer, version: number): Promise<UsableKek | undefined> {
+  findForUnwrapping(
+    environmentId: string,
+    kekId: Buffer,
+    version: number,
+  ): UsableKek | undefined | Promise<UsableKek | undefined> {
     // A blob's version field is 32-bit unsigned, but stored versions fit the signed SQL column, and
     // PostgreSQL raises an error for a parameter beyond its range. Such a version is unknown.
     if (version < 1 || version > MAX_KEK_VERSION) {
       return undefined;
     }
-    const id = bytesToUuid(kekId);
-    const cacheKey = versionCacheKey(id, version);
-    const cached = this.#cache.getByVersion(cacheKey, Date.now());
+    const cached = this.#cache.getByVersion(versionCacheKey(kekId, version), Date.now());
     if (cached !== undefined) {
       return cached.environmentId === environmentId ? cached : undefined;
     }
+    return this.#loadForUnwrapping(environmentId, bytesToUuid(kekId), version);
+  }
 
+  async #loadForUnwrapping(environmentId: string, id: string, version: number): Promise<UsableKek | undefined> {
     const stored = await this.#storage.findKekVersion(id, version);
     if (stored === undefined || stored.kek.environmentId !== environmentId || stored.kek.state !== 'active') {
       return undefined;
