@@ -1,4 +1,9 @@
-/** Exit codes of the `coffer` command, as documented in its help and the README. */
+/**
+ * Exit codes of the `coffer` command, as documented in its help and the README.
+ *
+ * @example
+ * process.exitCode = EXIT.usage;
+ */
 export const EXIT = {
   ok: 0,
   /** The operation failed: the server rejected it, a file was unreadable, a decryption failed. */
@@ -9,7 +14,12 @@ export const EXIT = {
   unavailable: 3,
 } as const;
 
-/** An error reported to the user as one line on stderr, without a stack trace. */
+/**
+ * An error reported to the user as one line on stderr, without a stack trace.
+ *
+ * @example
+ * throw new CliError('no Coffer database in ./data', EXIT.failure);
+ */
 export class CliError extends Error {
   readonly exitCode: number;
 

@@ -1,6 +1,11 @@
 /**
  * A FIFO of byte chunks from which a stream takes fixed-size pieces. A piece that lies inside
  * one chunk comes back as a view without copying; a piece that spans chunks is copied once.
+ *
+ * @example
+ * const queue = new ChunkQueue();
+ * queue.push(chunk);
+ * const header = queue.take(64);
  */
 export class ChunkQueue {
   #chunks: Buffer[] = [];

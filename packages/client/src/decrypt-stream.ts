@@ -13,7 +13,12 @@ import {
 } from '@coffer/core';
 import { ChunkQueue } from './chunk-queue.js';
 
-/** Options of `createDecryptStream`. */
+/**
+ * Options of `createDecryptStream`.
+ *
+ * @example
+ * const options: DecryptStreamOptions = { resolveDataKey: (blob) => fetchDataKey(blob), aad: 'backup-2025' };
+ */
 export interface DecryptStreamOptions {
   /**
    * Returns the 32-byte data key for the `encrypted_keys` blob read from the stream header, for

@@ -12,7 +12,12 @@ import {
 } from '@coffer/core';
 import { ChunkQueue } from './chunk-queue.js';
 
-/** Options of `createEncryptStream`. */
+/**
+ * Options of `createEncryptStream`.
+ *
+ * @example
+ * const options: EncryptStreamOptions = { dataKey, encryptedKeys, segmentSize: 64 * 1024 };
+ */
 export interface EncryptStreamOptions {
   /** The 32-byte data key. The stream derives its own key from it and does not zero this buffer. */
   dataKey: Uint8Array;

@@ -3,7 +3,12 @@ import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
 import { printJson, type StorageFlags, useStorage, withStorageOptions } from './storage-command.js';
 
-/** `coffer api-keys create|list|revoke`, working on the data dir or database directly. */
+/**
+ * `coffer api-keys create|list|revoke`, working on the data dir or database directly.
+ *
+ * @example
+ * program.addCommand(apiKeysCommand()); // coffer api-keys create --name billing
+ */
 export function apiKeysCommand(): Command {
   const command = new Command('api-keys').description(
     'create, list and revoke API keys (works on the database directly; the server may be running)',

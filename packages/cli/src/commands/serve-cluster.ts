@@ -6,7 +6,12 @@ const MIN_HEALTHY_UPTIME_MS = 5000;
 /** Failed starts in a row after which the primary gives up instead of forking again. */
 const MAX_FAILED_STARTS = 5;
 
-/** Message a worker sends the primary once it listens. */
+/**
+ * Message a worker sends the primary once it listens.
+ *
+ * @example
+ * process.send?.({ type: 'coffer:listening', url: server.url } satisfies ListeningMessage);
+ */
 export interface ListeningMessage {
   type: 'coffer:listening';
   url: string;
@@ -16,6 +21,9 @@ export interface ListeningMessage {
  * Runs `coffer serve --workers N` as the cluster primary. It prepares the data dir once and
  * forks N worker processes that share the listening port. It prints the address when all of
  * them listen and replaces a worker that dies. On SIGINT or SIGTERM it stops every worker.
+ *
+ * @example
+ * await runClusterPrimary(config, 4); // coffer serve --workers 4
  */
 export async function runClusterPrimary(config: ServerConfig, workerCount: number): Promise<void> {
   const logger = createLogger(config.logLevel);

@@ -21,7 +21,12 @@ interface ServeFlags {
   workers: number;
 }
 
-/** `coffer serve`: runs the HTTP service until SIGINT or SIGTERM. */
+/**
+ * `coffer serve`: runs the HTTP service until SIGINT or SIGTERM.
+ *
+ * @example
+ * program.addCommand(serveCommand()); // coffer serve --port 7700 --data-dir ./.coffer
+ */
 export function serveCommand(): Command {
   const command = new Command('serve')
     .description('run the Coffer service (WorkOS Vault API) until SIGINT or SIGTERM')

@@ -2,7 +2,12 @@ import { DEFAULT_CONFIG } from '@coffer/server';
 import { Option } from 'commander';
 import { CliError, EXIT } from '../cli-error.js';
 
-/** Options shared by every command that opens the data directory or database directly. */
+/**
+ * Options shared by every command that opens the data directory or database directly.
+ *
+ * @example
+ * for (const option of storageOptions()) command.addOption(option);
+ */
 export function storageOptions(): Option[] {
   return [
     new Option('--data-dir <path>', 'directory of the SQLite database and the generated root key')
@@ -15,7 +20,12 @@ export function storageOptions(): Option[] {
   ];
 }
 
-/** Parses a whole number within bounds, for commander's argParser. */
+/**
+ * Parses a whole number within bounds, for commander's argParser.
+ *
+ * @example
+ * new Option('--port <number>').argParser(integerOption('--port', 0, 65535));
+ */
 export function integerOption(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {
     const parsed = Number(value);
@@ -26,7 +36,12 @@ export function integerOption(name: string, min: number, max: number): (value: s
   };
 }
 
-/** Parses a byte size such as 1048576, 512KiB, 1MiB or 8MB. */
+/**
+ * Parses a byte size such as 1048576, 512KiB, 1MiB or 8MB.
+ *
+ * @example
+ * byteSizeOption('--max-value-size')('1MiB'); // 1048576
+ */
 export function byteSizeOption(name: string): (value: string) => number {
   return (value: string) => {
     const match = /^(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i.exec(value.trim());

@@ -12,14 +12,24 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { storageOptions } from './server-options.js';
 
-/** Flags of every command that works on the database directly. */
+/**
+ * Flags of every command that works on the database directly.
+ *
+ * @example
+ * const flags: StorageFlags = { dataDir: './.coffer', json: true };
+ */
 export interface StorageFlags {
   dataDir: string;
   databaseUrl?: string;
   json?: boolean;
 }
 
-/** Adds `--data-dir`, `--database-url` and `--json` to a command that works on the database. */
+/**
+ * Adds `--data-dir`, `--database-url` and `--json` to a command that works on the database.
+ *
+ * @example
+ * withStorageOptions(new Command('list')).action(async (flags: StorageFlags) => { … });
+ */
 export function withStorageOptions(command: Command): Command {
   for (const option of storageOptions()) {
     command.addOption(option);
@@ -30,6 +40,9 @@ export function withStorageOptions(command: Command): Command {
 /**
  * Opens the database named by the flags (migrating it if needed), makes sure the default
  * environment exists, runs `work` and closes the database again.
+ *
+ * @example
+ * await useStorage(flags, async (storage, apiKeys) => console.log(await apiKeys.count()));
  */
 export async function useStorage(
   flags: StorageFlags,
@@ -50,7 +63,12 @@ export async function useStorage(
   }
 }
 
-/** Prints a value as indented JSON on stdout. */
+/**
+ * Prints a value as indented JSON on stdout.
+ *
+ * @example
+ * printJson({ id: 'key_01J…', revoked: true });
+ */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
