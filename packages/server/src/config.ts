@@ -24,6 +24,8 @@ export interface ServerConfig {
   maxValueBytes: number;
   kekCacheTtlMs: number;
   kekCacheMaxEntries: number;
+  /** Days an event is kept before it is deleted; 0 keeps events forever. */
+  eventRetentionDays: number;
   /** How long an API key lookup is cached, which bounds how late a revocation takes effect. */
   apiKeyCacheTtlMs: number;
   /** Adds an unauthenticated `/bench/baseline` route for the benchmark's bare-Fastify baseline. */
@@ -51,6 +53,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxValueBytes: 1024 * 1024,
   kekCacheTtlMs: 5 * 60 * 1000,
   kekCacheMaxEntries: 100_000,
+  eventRetentionDays: 90,
   apiKeyCacheTtlMs: 2000,
   benchmarkBaseline: false,
 };
@@ -84,6 +87,11 @@ export function validateConfig(config: ServerConfig): void {
   }
   if (config.rootKey !== undefined && config.rootKeyFile !== undefined) {
     throw new ConfigError('give the root key either as COFFER_ROOT_KEY or as --root-key-file, not both');
+  }
+  if (!Number.isInteger(config.eventRetentionDays) || config.eventRetentionDays < 0) {
+    throw new ConfigError(
+      `--event-retention-days must be a whole number of days (0 keeps events forever), got ${config.eventRetentionDays}`,
+    );
   }
   if (config.maxValueBytes < 1 || config.maxBodyBytes < 1024) {
     throw new ConfigError('--max-value-size must be at least 1 byte and --max-body-size at least 1024 bytes');

@@ -3,6 +3,7 @@ export * from './errors.js';
 export { systemClock } from './ids.js';
 export { createLogger } from './logging/create-logger.js';
 export { ApiKeyService, DEFAULT_ENVIRONMENT, type Principal } from './services/api-key-service.js';
+export { purgeExpiredEvents } from './services/purge-expired-events.js';
 export { prepareServer, type RunningServer, type StartOptions, startServer } from './start-server.js';
 export { type MigrationReport, migrateStorage, openStorage, type StorageLocation } from './storage/open-storage.js';
 export { StorageUnavailableError } from './storage/postgres/storage-unavailable-error.js';

@@ -15,11 +15,12 @@ import { ensureFirstApiKey } from './services/ensure-first-api-key.js';
 import { EventRecorder } from './services/event-recorder.js';
 import { KekService } from './services/kek-service.js';
 import { ObjectService } from './services/object-service.js';
+import { purgeExpiredEvents } from './services/purge-expired-events.js';
 import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
 
-/** How often expired idempotency records are deleted. */
-const IDEMPOTENCY_PURGE_INTERVAL_MS = 15 * 60 * 1000;
+/** How often expired idempotency records and events are deleted. */
+const PURGE_INTERVAL_MS = 15 * 60 * 1000;
 
 /** A started server. `close()` finishes in-flight requests, then closes the database. */
 export interface RunningServer {
@@ -116,12 +117,16 @@ async function startWithStorage(
     options.stdout.write(`Coffer is listening on ${url}\n`);
   }
 
-  const purge = setInterval(() => {
+  const purgeExpired = () => {
     objects.purgeIdempotencyRecords().then(
       (count) => logger.debug({ count }, 'purged expired idempotency records'),
       (error: unknown) => logger.warn({ err: error }, 'purging expired idempotency records failed; will retry'),
     );
-  }, IDEMPOTENCY_PURGE_INTERVAL_MS);
+    purgeExpiredEvents(storage, systemClock, config.eventRetentionDays, logger).catch((error: unknown) =>
+      logger.warn({ err: error }, 'purging expired events failed; will retry'),
+    );
+  };
+  const purge = setInterval(purgeExpired, PURGE_INTERVAL_MS);
   purge.unref();
 
   let closed: Promise<void> | undefined;

@@ -18,6 +18,7 @@ interface ServeFlags {
   insecureHttp?: boolean;
   maxBodySize: number;
   maxValueSize: number;
+  eventRetentionDays: number;
   workers: number;
 }
 
@@ -82,6 +83,15 @@ export function serveCommand(): Command {
         .argParser(byteSizeOption('--max-value-size')),
     )
     .addOption(
+      new Option(
+        '--event-retention-days <days>',
+        'days an audit event is kept before it is deleted; 0 keeps events forever',
+      )
+        .env('COFFER_EVENT_RETENTION_DAYS')
+        .default(DEFAULT_CONFIG.eventRetentionDays)
+        .argParser(integerOption('--event-retention-days', 0, 100_000)),
+    )
+    .addOption(
       new Option('--workers <count>', 'number of server processes sharing the port, to use several CPU cores')
         .env('COFFER_WORKERS')
         .default(1)
@@ -118,6 +128,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     bootstrapApiKey: nonEmpty(process.env.COFFER_BOOTSTRAP_API_KEY),
     maxBodyBytes: flags.maxBodySize,
     maxValueBytes: flags.maxValueSize,
+    eventRetentionDays: flags.eventRetentionDays,
     benchmarkBaseline: process.env.COFFER_BENCHMARK_BASELINE === '1',
   };
 

@@ -266,6 +266,17 @@ export class SqlStorage implements Storage {
     return objects.deleteIdempotencyRecords(this.db, createdBefore);
   }
 
+  async deleteEventsBefore(createdBefore: number, limit: number): Promise<number> {
+    const expired = this.db
+      .selectFrom('events')
+      .select('id')
+      .where('created_at', '<', createdBefore)
+      .orderBy('created_at')
+      .limit(limit);
+    const result = await this.db.deleteFrom('events').where('id', 'in', expired).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async appendEvents(events: readonly EventRecord[]): Promise<void> {
     if (events.length === 0) {
       return;

@@ -95,6 +95,12 @@ export interface Storage {
   /** Deletes idempotency records created before `createdBefore`; returns how many went. */
   deleteIdempotencyRecords(createdBefore: number): Promise<number>;
 
+  /**
+   * Deletes up to `limit` events created before `createdBefore` (microseconds); returns how
+   * many went, so callers can repeat until none are left without one long lock.
+   */
+  deleteEventsBefore(createdBefore: number, limit: number): Promise<number>;
+
   /** Appends events in one transaction. */
   appendEvents(events: readonly EventRecord[]): Promise<void>;
 

@@ -1,0 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { SqlDialect } from './dialect-types.js';
+
+/** An index on event time alone, so expired events can be found and deleted in batches. */
+export async function up(db: Kysely<unknown>, _dialect: SqlDialect): Promise<void> {
+  await db.schema.createIndex('events_created').on('events').columns(['created_at', 'id']).execute();
+}
