@@ -99,7 +99,7 @@ async function startWithStorage(
 
   let closing = false;
   const app = buildApp(
-    { apiKeys, dataKeys, objects },
+    { apiKeys, dataKeys, objects, storage },
     {
       logger,
       maxBodyBytes: config.maxBodyBytes,

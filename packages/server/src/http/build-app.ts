@@ -3,11 +3,13 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, Lo
 import type { Logger } from 'pino';
 import { API_ERRORS, ApiError, errorBody } from '../errors.js';
 import { dataKeyRoutes } from '../routes/data-keys.js';
+import { eventRoutes } from '../routes/events.js';
 import { healthRoutes } from '../routes/health.js';
 import { objectRoutes } from '../routes/objects.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { DataKeyService } from '../services/data-key-service.js';
 import type { ObjectService } from '../services/object-service.js';
+import type { Storage } from '../storage/storage.js';
 import { authenticate } from './authenticate.js';
 import { toApiError } from './map-error.js';
 import { requestIdFor } from './request-id.js';
@@ -17,6 +19,8 @@ export interface AppServices {
   apiKeys: ApiKeyService;
   dataKeys: DataKeyService;
   objects: ObjectService;
+  /** Read directly by `GET /events`, which has no logic beyond the query. */
+  storage: Storage;
 }
 
 export interface AppOptions {
@@ -66,6 +70,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
     vault.addHook('onRequest', authenticate(services.apiKeys));
     dataKeyRoutes(vault, services.dataKeys);
     objectRoutes(vault, services.objects, options.maxValueBytes);
+    eventRoutes(vault, services.storage);
   });
   return app;
 }

@@ -27,14 +27,14 @@ export function dataKeyRoutes(app: FastifyInstance, dataKeys: DataKeyService): v
   app.post('/vault/v1/keys/data-key', { schema: { response: { 200: dataKeyPairSchema } } }, async (request) => {
     const body = requireObjectBody(request.body);
     const pairs = validateKeyContext(requireField(body, 'context'));
-    const result = await dataKeys.create(request.principal.environmentId, pairs);
+    const result = await dataKeys.create(request.principal, pairs);
     return pairResponse(result, contextToObject(pairs));
   });
 
   app.post('/vault/v1/keys/decrypt', { schema: { response: { 200: decryptedKeySchema } } }, async (request) => {
     const body = requireObjectBody(request.body);
     const blob = decodeBase64Strict(requireString(body, 'keys'), 'keys');
-    const result = await dataKeys.decrypt(request.principal.environmentId, blob);
+    const result = await dataKeys.decrypt(request.principal, blob);
     return { id: result.id, data_key: revealOnce(result) };
   });
 
@@ -42,7 +42,7 @@ export function dataKeyRoutes(app: FastifyInstance, dataKeys: DataKeyService): v
     const body = requireObjectBody(request.body);
     const pairs = validateKeyContext(requireField(body, 'context'));
     const blob = decodeBase64Strict(requireString(body, 'encrypted_keys'), 'encrypted_keys');
-    const result = await dataKeys.rekey(request.principal.environmentId, pairs, blob);
+    const result = await dataKeys.rekey(request.principal, pairs, blob);
     return pairResponse(result, contextToObject(pairs));
   });
 }

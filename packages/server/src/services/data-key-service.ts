@@ -1,5 +1,7 @@
 import { bytesToUuid, type ContextPair, contextToObject, KEY_LENGTH, SecretKey, XAES_NONCE_LENGTH } from '@coffer/core';
 import { randomPool } from '../random-pool.js';
+import { actorFields } from './actor-fields.js';
+import type { Principal } from './api-key-service.js';
 import { unwrapDataKey, wrapDataKey } from './envelope.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { KekService } from './kek-service.js';
@@ -25,13 +27,13 @@ export class DataKeyService {
   }
 
   /** Generates a data key and wraps it under the KEK of every context pair. */
-  async create(environmentId: string, pairs: readonly ContextPair[]): Promise<DataKeyResult> {
+  async create(principal: Principal, pairs: readonly ContextPair[]): Promise<DataKeyResult> {
     const random = randomPool.take(KEY_LENGTH + XAES_NONCE_LENGTH * pairs.length);
     const dataKey = SecretKey.from(random.subarray(0, KEY_LENGTH));
     random.fill(0, 0, KEY_LENGTH);
     const idBytes = randomPool.takeUuidBytes();
     try {
-      const encryptedKeys = await this.#wrap(environmentId, pairs, dataKey, idBytes, random.subarray(KEY_LENGTH));
+      const encryptedKeys = await this.#wrap(principal, pairs, dataKey, idBytes, random.subarray(KEY_LENGTH));
       return { id: bytesToUuid(idBytes), dataKey, encryptedKeys };
     } catch (error) {
       dataKey.destroy();
@@ -43,10 +45,13 @@ export class DataKeyService {
    * Unwraps a data key from its blob with the first entry whose KEK belongs to this environment
    * and opens. Raises `FormatError` for a malformed blob and `DecryptionError` when no entry opens.
    */
-  async decrypt(environmentId: string, blobBytes: Buffer): Promise<DataKeyResult> {
-    const { id, dataKey } = await unwrapDataKey(this.#keks, environmentId, blobBytes);
+  async decrypt(principal: Principal, blobBytes: Buffer): Promise<DataKeyResult> {
+    const { id, dataKey } = await unwrapDataKey(this.#keks, principal.environmentId, blobBytes);
     try {
-      await this.#events.record(environmentId, 'vault.dek.decrypted', { key_id: id });
+      await this.#events.record(principal.environmentId, 'vault.dek.decrypted', {
+        ...actorFields(principal),
+        key_id: id,
+      });
     } catch (error) {
       dataKey.destroy();
       throw error;
@@ -55,11 +60,11 @@ export class DataKeyService {
   }
 
   /** Unwraps a data key and wraps the same key, with the same id, under the KEKs of a new context. */
-  async rekey(environmentId: string, pairs: readonly ContextPair[], blobBytes: Buffer): Promise<DataKeyResult> {
-    const { id, dataKey } = await unwrapDataKey(this.#keks, environmentId, blobBytes);
+  async rekey(principal: Principal, pairs: readonly ContextPair[], blobBytes: Buffer): Promise<DataKeyResult> {
+    const { id, dataKey } = await unwrapDataKey(this.#keks, principal.environmentId, blobBytes);
     try {
       const nonces = randomPool.take(XAES_NONCE_LENGTH * pairs.length);
-      const encryptedKeys = await this.#wrap(environmentId, pairs, dataKey, id, nonces);
+      const encryptedKeys = await this.#wrap(principal, pairs, dataKey, id, nonces);
       return { id, dataKey, encryptedKeys };
     } catch (error) {
       dataKey.destroy();
@@ -68,17 +73,17 @@ export class DataKeyService {
   }
 
   async #wrap(
-    environmentId: string,
+    principal: Principal,
     pairs: readonly ContextPair[],
     dataKey: SecretKey,
     id: string | Buffer,
     nonceBytes: Buffer,
   ): Promise<Buffer> {
-    const { blob, keks } = await wrapDataKey(this.#keks, environmentId, pairs, dataKey, id, nonceBytes);
+    const { blob, keks } = await wrapDataKey(this.#keks, principal.environmentId, pairs, dataKey, id, nonceBytes);
     await this.#events.record(
-      environmentId,
+      principal.environmentId,
       'vault.dek.read',
-      { key_ids: keks.map((kek) => kek.kekId), key_context: contextToObject(pairs) },
+      { ...actorFields(principal), key_ids: keks.map((kek) => kek.kekId), key_context: contextToObject(pairs) },
       pairs.find((pair) => pair.key === 'organization_id')?.value,
     );
     return blob;

@@ -11,6 +11,7 @@ import type {
 } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { objectMetadata } from '../wire/object-shapes.js';
+import { actorFields } from './actor-fields.js';
 import type { Principal } from './api-key-service.js';
 import { unwrapDataKey, wrapDataKey } from './envelope.js';
 import type { EventRecorder } from './event-recorder.js';
@@ -131,7 +132,7 @@ export class ObjectService {
       principal.environmentId,
       'vault.data.read',
       {
-        ...actor(principal),
+        ...actorFields(principal),
         kv_name: stored.object.name,
         key_id: stored.version.dataKeyId,
       },
@@ -217,7 +218,7 @@ export class ObjectService {
     query: Omit<ObjectListQuery, 'environmentId'>,
   ): Promise<{ objects: ObjectRecord[]; hasMore: boolean }> {
     const page = await this.#storage.listObjects({ ...query, environmentId: principal.environmentId });
-    await this.#events.record(principal.environmentId, 'vault.names.listed', actor(principal));
+    await this.#events.record(principal.environmentId, 'vault.names.listed', actorFields(principal));
     return page;
   }
 
@@ -347,7 +348,7 @@ export class ObjectService {
       environmentId: principal.environmentId,
       event,
       organizationId: pairs.find((pair) => pair.key === 'organization_id')?.value ?? null,
-      data: JSON.stringify({ ...actor(principal), ...data }),
+      data: JSON.stringify({ ...actorFields(principal), ...data }),
       createdAt: now,
     };
   }
@@ -356,14 +357,10 @@ export class ObjectService {
     await this.#events.record(
       principal.environmentId,
       'vault.metadata.read',
-      { ...actor(principal), kv_name: object.name },
+      { ...actorFields(principal), kv_name: object.name },
       organizationOf(object.context),
     );
   }
-}
-
-function actor(principal: Principal): Record<string, string> {
-  return { actor_id: principal.apiKeyId, actor_source: 'api', actor_name: principal.apiKeyName };
 }
 
 function organizationOf(context: Array<[string, string]>): string | undefined {

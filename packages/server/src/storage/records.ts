@@ -45,6 +45,22 @@ export interface KekWithVersion {
   version: KekVersionRecord;
 }
 
+/** Filters and page of `GET /events`. */
+export interface EventListQuery {
+  environmentId: string;
+  /** Event names to return; all when empty. */
+  events: string[];
+  organizationId: string | undefined;
+  /** Inclusive lower and exclusive upper bound of `createdAt`, in microseconds. */
+  rangeStart: number | undefined;
+  rangeEnd: number | undefined;
+  /** Event ids to page from; ids are time-ordered (ULIDs). */
+  after: string | undefined;
+  before: string | undefined;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
 export interface EventRecord {
   id: string;
   environmentId: string;

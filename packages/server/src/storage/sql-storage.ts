@@ -3,6 +3,7 @@ import * as objects from './object-queries.js';
 import type {
   ApiKeyRecord,
   EnvironmentRecord,
+  EventListQuery,
   EventRecord,
   IdempotencyRecord,
   KekRecord,
@@ -264,6 +265,42 @@ export class SqlStorage implements Storage {
 
   deleteIdempotencyRecords(createdBefore: number): Promise<number> {
     return objects.deleteIdempotencyRecords(this.db, createdBefore);
+  }
+
+  async listEvents(query: EventListQuery): Promise<{ events: EventRecord[]; hasMore: boolean }> {
+    // `before` walks backwards: fetch in the opposite order, then reverse to the requested order.
+    const backwards = query.before !== undefined;
+    const ascending = (query.order === 'asc') !== backwards;
+    let statement = this.db.selectFrom('events').selectAll().where('environment_id', '=', query.environmentId);
+    const cursor = query.before ?? query.after;
+    if (cursor !== undefined) {
+      statement = statement.where('id', ascending ? '>' : '<', cursor);
+    }
+    if (query.events.length > 0) {
+      statement = statement.where('event', 'in', query.events);
+    }
+    if (query.organizationId !== undefined) {
+      statement = statement.where('organization_id', '=', query.organizationId);
+    }
+    if (query.rangeStart !== undefined) {
+      statement = statement.where('created_at', '>=', query.rangeStart);
+    }
+    if (query.rangeEnd !== undefined) {
+      statement = statement.where('created_at', '<', query.rangeEnd);
+    }
+    const rows = await statement
+      .orderBy('id', ascending ? 'asc' : 'desc')
+      .limit(query.limit + 1)
+      .execute();
+    const events = rows.slice(0, query.limit).map((row) => ({
+      id: row.id,
+      environmentId: row.environment_id,
+      event: row.event,
+      organizationId: row.organization_id,
+      data: row.data,
+      createdAt: Number(row.created_at),
+    }));
+    return { events: backwards ? events.reverse() : events, hasMore: rows.length > query.limit };
   }
 
   async deleteEventsBefore(createdBefore: number, limit: number): Promise<number> {

@@ -1,6 +1,7 @@
 import type {
   ApiKeyRecord,
   EnvironmentRecord,
+  EventListQuery,
   EventRecord,
   IdempotencyRecord,
   KekRecord,
@@ -100,6 +101,12 @@ export interface Storage {
    * many went, so callers can repeat until none are left without one long lock.
    */
   deleteEventsBefore(createdBefore: number, limit: number): Promise<number>;
+
+  /**
+   * Lists events in id order; `hasMore` tells whether more exist beyond the last one (beyond the
+   * first one for a `before` query).
+   */
+  listEvents(query: EventListQuery): Promise<{ events: EventRecord[]; hasMore: boolean }>;
 
   /** Appends events in one transaction. */
   appendEvents(events: readonly EventRecord[]): Promise<void>;
