@@ -1,4 +1,5 @@
 import type { Transform } from 'node:stream';
+import { DecryptionError, FormatError } from '@coffer/core';
 import { CofferApiError } from './coffer-api-error.js';
 import { type CofferClientOptions, resolveTransportConfig } from './coffer-client-options.js';
 import * as dataKeyApi from './data-key-api.js';
@@ -58,7 +59,10 @@ export class CofferClient {
     this.#transport = new HttpTransport(resolveTransportConfig(options));
     this.#keys = new DataKeyCache(options.dataKeyCache, {
       createDataKey: (context, requestOptions) => dataKeyApi.createDataKey(this.#transport, context, requestOptions),
-      decryptDataKey: (blob, requestOptions) => dataKeyApi.decryptDataKey(this.#transport, blob, requestOptions),
+      decryptDataKey: (blob, requestOptions) =>
+        dataKeyApi.decryptDataKey(this.#transport, blob, requestOptions).catch((error: unknown) => {
+          throw asCiphertextError(error);
+        }),
     });
   }
 
@@ -311,4 +315,29 @@ export class CofferClient {
   get cachedDataKeys(): { encryption: number; decryption: number } {
     return this.#keys.size;
   }
+}
+
+/**
+ * Turns the server's refusal to unwrap the data key inside a ciphertext into the error that a
+ * tampered ciphertext raises anywhere else: `DecryptionError` when no entry opens, `FormatError`
+ * when the embedded `encrypted_keys` is malformed. The server's error stays as `cause`; other
+ * errors (network, authentication, outages) pass through unchanged.
+ */
+function asCiphertextError(error: unknown): unknown {
+  if (!(error instanceof CofferApiError) || error.status !== 400) {
+    return error;
+  }
+  if (error.code === 'decryption_failed') {
+    return new DecryptionError({ cause: error });
+  }
+  if (error.code === 'invalid_encrypted_keys' || error.code === 'invalid_base64') {
+    return new FormatError(
+      'invalid_ciphertext',
+      `the ciphertext's encrypted_keys part is malformed: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return error;
 }

@@ -1,3 +1,4 @@
+export { CoreError, DecryptionError, FormatError } from '@coffer/core';
 export * from './coffer-api-error.js';
 export * from './coffer-client.js';
 export * from './coffer-client-options.js';

@@ -62,8 +62,9 @@ describe('stream helpers', () => {
 
       const error = await runThrough(stranger.decryptStream(), ciphertext, 100).catch((caught: unknown) => caught);
 
-      assert.ok(error instanceof CofferApiError);
-      assert.equal(error.status, 400);
+      assert.ok(error instanceof DecryptionError);
+      assert.ok(error.cause instanceof CofferApiError);
+      assert.equal(error.cause.status, 400);
     } finally {
       await other.stop();
     }

@@ -91,31 +91,29 @@ export function sealDataKey(
  * `invalid_encrypted_keys` code and a message naming the defect: empty, unknown version,
  * truncated, no entries, or trailing bytes.
  */
-export function parseDataKeyBlob(bytes: Buffer): DataKeyBlob {
+export function parseDataKeyBlob(bytes: Buffer, field = 'encrypted_keys'): DataKeyBlob {
   if (bytes.length === 0) {
-    throw invalid('encrypted_keys is empty');
+    throw invalid(`${field} is empty`);
   }
   if (bytes[0] !== DATA_KEY_BLOB_VERSION) {
     throw invalid(
-      `encrypted_keys has unknown format version ${bytes[0]}; this server reads version ${DATA_KEY_BLOB_VERSION}`,
+      `${field} has unknown format version ${bytes[0]}; this server reads version ${DATA_KEY_BLOB_VERSION}`,
     );
   }
   if (bytes.length < HEADER_LENGTH) {
-    throw invalid(
-      `encrypted_keys is truncated: ${bytes.length} bytes is shorter than its ${HEADER_LENGTH}-byte header`,
-    );
+    throw invalid(`${field} is truncated: ${bytes.length} bytes is shorter than its ${HEADER_LENGTH}-byte header`);
   }
 
   const count = bytes[HEADER_LENGTH - 1] as number;
   if (count === 0) {
-    throw invalid('encrypted_keys holds no wrapped keys');
+    throw invalid(`${field} holds no wrapped keys`);
   }
   const expected = HEADER_LENGTH + ENTRY_LENGTH * count;
   if (bytes.length < expected) {
-    throw invalid(`encrypted_keys is truncated: ${count} entries need ${expected} bytes, got ${bytes.length}`);
+    throw invalid(`${field} is truncated: ${count} entries need ${expected} bytes, got ${bytes.length}`);
   }
   if (bytes.length > expected) {
-    throw invalid(`encrypted_keys has ${bytes.length - expected} unexpected bytes after its last entry`);
+    throw invalid(`${field} has ${bytes.length - expected} unexpected bytes after its last entry`);
   }
 
   const entries: DataKeyBlobEntry[] = [];

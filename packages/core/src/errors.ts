@@ -32,8 +32,8 @@ export class CoreError extends Error {
  * or unknown-version blob, a malformed ciphertext layout. The message names the defect.
  */
 export class FormatError extends CoreError {
-  constructor(code: CoreErrorCode, message: string) {
-    super(code, message);
+  constructor(code: CoreErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
     this.name = 'FormatError';
   }
 }
@@ -44,8 +44,9 @@ export class FormatError extends CoreError {
  * cause so that callers and attackers cannot tell them apart.
  */
 export class DecryptionError extends CoreError {
-  constructor() {
-    super('decryption_failed', 'decryption failed: the key, ciphertext or associated data does not match');
+  /** `cause` may carry the lower-level error, such as a server's refusal to unwrap the data key. */
+  constructor(options?: ErrorOptions) {
+    super('decryption_failed', 'decryption failed: the key, ciphertext or associated data does not match', options);
     this.name = 'DecryptionError';
   }
 }

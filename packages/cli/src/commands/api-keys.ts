@@ -75,7 +75,7 @@ export function apiKeysCommand(): Command {
       if (flags.json === true) {
         printJson({ id, revoked: true });
       } else {
-        process.stdout.write(`Revoked API key ${id}. Running servers reject it within a few seconds.\n`);
+        process.stdout.write(`Revoked API key ${id}. Running servers reject it within 2 seconds.\n`);
       }
     });
   });

@@ -66,18 +66,22 @@ export function serveCommand(): Command {
     )
     .addOption(new Option('--tls-key <path>', 'PEM private key for --tls-cert').env('COFFER_TLS_KEY'))
     .addOption(
-      new Option('--insecure-http', 'allow plain HTTP on a non-loopback address (TLS ends at a proxy)').env(
-        'COFFER_INSECURE_HTTP',
+      new Option(
+        '--insecure-http',
+        'allow plain HTTP on a non-loopback address (TLS ends at a proxy); COFFER_INSECURE_HTTP=true does the same',
       ),
     )
     .addOption(
-      new Option('--max-body-size <size>', 'largest accepted request body, e.g. 8MiB')
+      new Option('--max-body-size <size>', 'largest accepted request body, e.g. 8MiB (KiB/MiB count 1024, KB/MB 1000)')
         .env('COFFER_MAX_BODY_SIZE')
         .default(DEFAULT_CONFIG.maxBodyBytes, '8MiB')
         .argParser(byteSizeOption('--max-body-size')),
     )
     .addOption(
-      new Option('--max-value-size <size>', 'largest object value in UTF-8 bytes, e.g. 1MiB')
+      new Option(
+        '--max-value-size <size>',
+        'largest object value in UTF-8 bytes, e.g. 1MiB (KiB/MiB count 1024, KB/MB 1000)',
+      )
         .env('COFFER_MAX_VALUE_SIZE')
         .default(DEFAULT_CONFIG.maxValueBytes, '1MiB')
         .argParser(byteSizeOption('--max-value-size')),
@@ -124,7 +128,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     logLevel: flags.logLevel,
     tlsCertFile: flags.tlsCert,
     tlsKeyFile: flags.tlsKey,
-    insecureHttp: flags.insecureHttp === true,
+    insecureHttp: flags.insecureHttp === true || parseBooleanEnv('COFFER_INSECURE_HTTP'),
     bootstrapApiKey: nonEmpty(process.env.COFFER_BOOTSTRAP_API_KEY),
     maxBodyBytes: flags.maxBodySize,
     maxValueBytes: flags.maxValueSize,
@@ -174,6 +178,25 @@ async function serveUntilSignal(config: ServerConfig): Promise<void> {
     // The IPC channel to the primary would otherwise keep this process alive.
     process.disconnect?.();
   }
+}
+
+/**
+ * Reads a yes/no environment variable strictly: `true`, `1`, `yes` and `on` mean yes; `false`,
+ * `0`, `no`, `off` and empty mean no; anything else is a usage error. Commander would treat any
+ * value, `false` included, as yes.
+ */
+function parseBooleanEnv(name: string): boolean {
+  const value = process.env[name]?.trim().toLowerCase();
+  if (value === undefined || ['', 'false', '0', 'no', 'off'].includes(value)) {
+    return false;
+  }
+  if (['true', '1', 'yes', 'on'].includes(value)) {
+    return true;
+  }
+  throw new CliError(
+    `${name} must be true or false (also 1/0, yes/no, on/off), got "${process.env[name]}"`,
+    EXIT.usage,
+  );
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -59,7 +59,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
 
   installJsonParser(app);
   installHooks(app, options.isClosing);
-  installErrorHandlers(app);
+  installErrorHandlers(app, options.maxBodyBytes);
 
   healthRoutes(app, options.isClosing);
   if (options.benchmarkBaseline) {
@@ -117,6 +117,7 @@ function installHooks(app: FastifyInstance, isClosing: () => boolean): void {
       route: request.routeOptions.url ?? 'unmatched',
       status: reply.statusCode,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+      api_key_id: request.principal?.apiKeyId,
     };
     if (reply.statusCode >= 500) {
       request.log.error(fields, 'request failed');
@@ -126,9 +127,9 @@ function installHooks(app: FastifyInstance, isClosing: () => boolean): void {
   });
 }
 
-function installErrorHandlers(app: FastifyInstance): void {
+function installErrorHandlers(app: FastifyInstance, maxBodyBytes: number): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const apiError = toApiError(error);
+    const apiError = toApiError(error, { maxBodyBytes });
     if (apiError !== undefined) {
       if (apiError.status >= 500) {
         request.log.error({ code: apiError.code, status: apiError.status, err: apiError.cause }, 'request failed');

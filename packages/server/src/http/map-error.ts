@@ -22,7 +22,7 @@ const MAX_CAUSE_DEPTH = 4;
  * mistakes, and 503 with Retry-After for a database outage. Returns undefined for anything
  * else (a bug, a failed SQLite writer), which the error handler turns into a 500.
  */
-export function toApiError(error: unknown): ApiError | undefined {
+export function toApiError(error: unknown, limits?: { maxBodyBytes: number }): ApiError | undefined {
   if (error instanceof ApiError) {
     return error;
   }
@@ -47,6 +47,11 @@ export function toApiError(error: unknown): ApiError | undefined {
     }
   }
   const fastifyCode = (error as { code?: unknown }).code;
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE' && limits !== undefined) {
+    return new ApiError('body_too_large', `request body is larger than the limit of ${limits.maxBodyBytes} bytes`, {
+      cause: error,
+    });
+  }
   if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CLIENT_ERRORS) {
     return new ApiError(FASTIFY_CLIENT_ERRORS[fastifyCode] as ApiErrorCode, undefined, { cause: error });
   }

@@ -20,6 +20,10 @@ export function requireName(body: JsonObject): string {
   if (name.length === 0) {
     throw invalid('invalid_field', 'name must not be empty', 'name', 'empty');
   }
+  if (name === '.' || name === '..') {
+    // URL parsers drop these as path segments, so GET /vault/v1/kv/name/{name} could never reach them.
+    throw invalid('invalid_field', `name must not be "${name}", which a URL path cannot carry`, 'name', 'reserved');
+  }
   if (hasForbiddenCharacter(name)) {
     throw invalid(
       'invalid_field',

@@ -26,8 +26,8 @@ export async function openRootKeyProvider(
   logger.warn(
     { root_key_provider: provider.name, root_key_source: rootKey.source, root_key_file: rootKey.path },
     rootKey.source === 'generated-file'
-      ? 'generated a local root key file for development; keep it safe and back it up, or use an HSM or KMS in production'
-      : 'using a local root key, which is meant for development; use an HSM or KMS root key provider in production',
+      ? 'generated a local root key file for development: back it up, because without it no data can be decrypted'
+      : 'using a local root key, which is meant for development: anyone who can read it and the database can decrypt every KEK',
   );
   return provider;
 }

@@ -1,5 +1,6 @@
 import { validateKeyContext } from '@coffer/core';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.js';
 import { requireField, requireObjectBody } from '../http/body.js';
 import { parseListQuery } from '../http/list-query.js';
 import { optionalIdempotencyKey, optionalVersionCheck, requireName, requireValue } from '../http/object-fields.js';
@@ -58,6 +59,15 @@ export function objectRoutes(app: FastifyInstance, objects: ObjectService, maxVa
     { schema: { response: { 201: objectWithoutValueSchema } } },
     async (request, reply) => {
       const body = requireObjectBody(request.body);
+      if (Object.hasOwn(body, 'key_context')) {
+        throw new ApiError(
+          'invalid_field',
+          'key_context cannot change: an object keeps the context it was created with',
+          {
+            errors: [{ field: 'key_context', code: 'immutable' }],
+          },
+        );
+      }
       const value = requireValue(body, maxValueBytes);
       const versionCheck = optionalVersionCheck(body.version_check);
       const stored = await objects.update(request.principal, request.params.id, value, versionCheck);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '@coffer/core';
+import { ConfigError } from '../config.js';
 import { type Clock, newId } from '../ids.js';
 import type { ApiKeyRecord, EnvironmentRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
@@ -66,7 +67,8 @@ export class ApiKeyService {
 
   /**
    * Makes sure a key with exactly this secret exists, creating it in `environment` if not.
-   * Returns the key and whether it was created.
+   * Returns the key and whether it was created. Raises `ConfigError` when the secret belongs to
+   * a revoked key, which would otherwise look present and reject every request.
    */
   async ensureSecret(
     secret: string,
@@ -74,6 +76,12 @@ export class ApiKeyService {
     environment: EnvironmentRecord,
   ): Promise<{ record: ApiKeyRecord; created: boolean }> {
     const existing = await this.#storage.findApiKeyByHash(hashSecret(secret));
+    if (existing !== undefined && existing.revokedAt !== null) {
+      throw new ConfigError(
+        `COFFER_BOOTSTRAP_API_KEY is the secret of API key ${existing.id}, which was revoked; ` +
+          'set a new secret or remove the variable',
+      );
+    }
     if (existing !== undefined) {
       return { record: existing, created: false };
     }

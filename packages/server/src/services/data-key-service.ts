@@ -46,7 +46,7 @@ export class DataKeyService {
    * and opens. Raises `FormatError` for a malformed blob and `DecryptionError` when no entry opens.
    */
   async decrypt(principal: Principal, blobBytes: Buffer): Promise<DataKeyResult> {
-    const { id, dataKey } = await unwrapDataKey(this.#keks, principal.environmentId, blobBytes);
+    const { id, dataKey } = await unwrapDataKey(this.#keks, principal.environmentId, blobBytes, 'keys');
     try {
       await this.#events.record(principal.environmentId, 'vault.dek.decrypted', {
         ...actorFields(principal),

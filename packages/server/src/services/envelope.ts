@@ -52,8 +52,9 @@ export async function unwrapDataKey(
   keks: KekService,
   environmentId: string,
   blobBytes: Buffer,
+  field = 'encrypted_keys',
 ): Promise<{ id: string; dataKey: SecretKey }> {
-  const blob = parseDataKeyBlob(blobBytes);
+  const blob = parseDataKeyBlob(blobBytes, field);
   for (const entry of blob.entries) {
     const found = keks.findForUnwrapping(environmentId, entry.kekId, entry.kekVersion);
     const kek = found instanceof Promise ? await found : found;
