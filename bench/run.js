@@ -2,6 +2,7 @@
 import { benchDataKeys } from './datakeys.js';
 import { benchLocal } from './local.js';
 import { benchObjects } from './objects.js';
+import { benchScale } from './scale.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -9,6 +10,7 @@ const BENCHMARKS = {
   datakeys: benchDataKeys,
   objects: benchObjects,
   local: benchLocal,
+  scale: benchScale,
 };
 
 const name = process.argv[2];

@@ -106,6 +106,7 @@ async function startWithStorage(
       maxValueBytes: config.maxValueBytes,
       benchmarkBaseline: config.benchmarkBaseline,
       isClosing: () => closing,
+      isDatabaseAvailable: () => storage.isAvailable?.() ?? Promise.resolve(true),
       ...(https === undefined ? {} : { https }),
     },
   );

@@ -30,6 +30,8 @@ export interface AppOptions {
   benchmarkBaseline: boolean;
   https?: { cert: Buffer; key: Buffer };
   isClosing: () => boolean;
+  /** Resolves whether the database can serve. `GET /health` returns 503 while it cannot. */
+  isDatabaseAvailable: () => Promise<boolean>;
 }
 
 /**
@@ -61,7 +63,7 @@ export function buildApp(services: AppServices, options: AppOptions): FastifyIns
   installHooks(app, options.isClosing);
   installErrorHandlers(app, options.maxBodyBytes);
 
-  healthRoutes(app, options.isClosing);
+  healthRoutes(app, options.isClosing, options.isDatabaseAvailable);
   if (options.benchmarkBaseline) {
     installBaseline(app);
   }

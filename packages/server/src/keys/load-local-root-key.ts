@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeBase64Strict, KEY_LENGTH, SecretKey } from '@coffer/core';
 import { ConfigError } from '../config.js';
@@ -77,12 +77,21 @@ function generateRootKeyFile(path: string): SecretKey {
   // With PostgreSQL nothing else creates the data dir before the key file goes into it.
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const bytes = randomBytes(KEY_LENGTH);
-  // O_EXCL: never overwrite a key file that appeared since the existence check.
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  // The key is written under a unique name and then linked into place. link() fails when the key
+  // file exists, so a key file is never overwritten, and no process reads one half written.
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, `${bytes.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    writeSync(fd, `${bytes.toString('base64')}\n`);
+    linkSync(temporary, path);
+  } catch (error) {
+    bytes.fill(0);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw error;
+    }
+    // Another process that started on the same new data dir at the same moment generated it first.
+    return readRootKeyFile(path);
   } finally {
-    closeSync(fd);
+    rmSync(temporary, { force: true });
   }
   return SecretKey.adopt(bytes);
 }

@@ -85,7 +85,16 @@ export class ApiKeyService {
     if (existing !== undefined) {
       return { record: existing, created: false };
     }
-    return { record: await this.#insert(name, environment, secret), created: true };
+    try {
+      return { record: await this.#insert(name, environment, secret), created: true };
+    } catch (error) {
+      // Another process that started at the same moment may have inserted the same secret first.
+      const winner = await this.#storage.findApiKeyByHash(hashSecret(secret));
+      if (winner === undefined) {
+        throw error;
+      }
+      return { record: winner, created: false };
+    }
   }
 
   /**

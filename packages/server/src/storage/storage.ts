@@ -108,6 +108,12 @@ export interface Storage {
    */
   listEvents(query: EventListQuery): Promise<{ events: EventRecord[]; hasMore: boolean }>;
 
+  /**
+   * Resolves false while the database cannot serve requests, for the readiness check. Backends
+   * that live in this process (SQLite) leave it out and count as available.
+   */
+  isAvailable?(): Promise<boolean>;
+
   /** Appends events in one transaction. */
   appendEvents(events: readonly EventRecord[]): Promise<void>;
 

@@ -152,8 +152,9 @@ describe('postgres outage', () => {
       (reader.onInvalidate as NonNullable<Storage['onInvalidate']>)((scope) => scopes.push(scope));
       await waitFor(() => scopes.includes('all'), 'the first LISTEN', log);
 
-      await cluster.restartServer('fast');
+      // Cleared before the restart: the listener may reconnect and report 'all' before the restart returns.
       scopes.length = 0;
+      await cluster.restartServer('fast');
       await waitFor(() => scopes.includes('all'), 'LISTEN after the restart', log);
 
       const apiKeys = new ApiKeyService(writer, systemClock, 0);

@@ -1,7 +1,8 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { runMigrations } from '../run-migrations.js';
 import type { Database } from '../schema.js';
 import { createPostgresPool, KEEPALIVE_DELAY_MS } from './create-postgres-pool.js';
+import { DatabaseAvailability } from './database-availability.js';
 import { mapPoolErrors } from './error-mapping-pool.js';
 import { InvalidationListener } from './invalidation-listener.js';
 import { type PostgresOptions, SILENT_LOGGER } from './postgres-options.js';
@@ -20,7 +21,11 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Pos
   await migratePostgres(options);
   const logger = options.logger ?? SILENT_LOGGER;
   const pool = createPostgresPool(options, 'serve');
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: mapPoolErrors(pool) }) });
+  // The probe runs only when `isAvailable` is called, by which time `db` exists.
+  const availability: DatabaseAvailability = new DatabaseAvailability(() => sql`select 1`.execute(db));
+  const db: Kysely<Database> = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: mapPoolErrors(pool, availability) }),
+  });
   const listener = new InvalidationListener(
     {
       connectionString: options.url,
@@ -31,7 +36,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Pos
     },
     logger,
   );
-  return new PostgresStorage(db, listener, logger);
+  return new PostgresStorage(db, listener, availability, logger);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ApiKeyRecord } from '../records.js';
 import type { Database } from '../schema.js';
 import { SqlStorage } from '../sql-storage.js';
 import type { InvalidationScope } from '../storage.js';
+import type { DatabaseAvailability } from './database-availability.js';
 import { INVALIDATION_CHANNEL, type InvalidationListener } from './invalidation-listener.js';
 import type { StorageLogger } from './postgres-options.js';
 import { describeDriverError } from './storage-unavailable-error.js';
@@ -13,12 +14,27 @@ import { describeDriverError } from './storage-unavailable-error.js';
  */
 export class PostgresStorage extends SqlStorage {
   readonly #listener: InvalidationListener;
+  readonly #availability: DatabaseAvailability;
   readonly #logger: StorageLogger;
 
-  constructor(db: Kysely<Database>, listener: InvalidationListener, logger: StorageLogger) {
+  constructor(
+    db: Kysely<Database>,
+    listener: InvalidationListener,
+    availability: DatabaseAvailability,
+    logger: StorageLogger,
+  ) {
     super(db, 'postgres', () => listener.close());
     this.#listener = listener;
+    this.#availability = availability;
     this.#logger = logger;
+  }
+
+  /**
+   * Resolves false while PostgreSQL cannot serve: the last statement met an outage, or a `select 1`
+   * run because no statement finished within the last second failed or took over a second.
+   */
+  isAvailable(): Promise<boolean> {
+    return this.#availability.isAvailable();
   }
 
   override async insertApiKey(apiKey: ApiKeyRecord): Promise<void> {
