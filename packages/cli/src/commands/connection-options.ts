@@ -54,7 +54,7 @@ export function withConnectionOptions(command: Command): Command {
       ).env('COFFER_API_KEY'),
     )
     .addOption(
-      new Option('--timeout <seconds>', 'time limit of each HTTP request, in seconds')
+      new Option('--timeout <seconds>', 'time limit of each HTTP request, in seconds (1 to 3600)')
         .default(30)
         .argParser(wholeNumberOption('--timeout', 1, 3600)),
     )
