@@ -11,12 +11,7 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * newId('key'); // 'key_01JD4W5Q2N8M3C7Y0TXZ1R6B9F'
  */
 export function newId(prefix: string, nowMs = Date.now()): string {
-  let time = '';
-  let rest = nowMs;
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[rest % 32] + time;
-    rest = Math.floor(rest / 32);
-  }
+  const time = encodeTime(nowMs);
   const random = randomPool.take(10);
   let tail = '';
   let bits = 0;
@@ -30,6 +25,28 @@ export function newId(prefix: string, nowMs = Date.now()): string {
     }
   }
   return `${prefix}_${time}${tail}`;
+}
+
+/**
+ * Returns the smallest id that `newId(prefix)` can give at `timeMs`: every id made earlier
+ * sorts below it, so a range of ids is a range of creation times, to the millisecond.
+ *
+ * @example
+ * smallestIdAt('event', Date.parse('2025-01-01')); // 'event_01JGFJJZ000000000000000000'
+ */
+export function smallestIdAt(prefix: string, timeMs: number): string {
+  return `${prefix}_${encodeTime(timeMs)}${'0'.repeat(16)}`;
+}
+
+/** Encodes milliseconds since the epoch as the 10-character time part of a ULID. */
+function encodeTime(timeMs: number): string {
+  let time = '';
+  let rest = timeMs;
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[rest % 32] + time;
+    rest = Math.floor(rest / 32);
+  }
+  return time;
 }
 
 /** Creates a random UUID (version 4) string. */

@@ -4,12 +4,15 @@ import { ConfigError } from '../config.js';
 import { type Clock, newId } from '../ids.js';
 import type { ApiKeyRecord, EnvironmentRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
+import { actorJson } from './actor-fields.js';
 
 /** The caller of an authenticated request. */
 export interface Principal {
   apiKeyId: string;
   apiKeyName: string;
   environmentId: string;
+  /** The actor fields of this caller's events, serialized once; see `eventData`. */
+  actorJson: string;
 }
 
 /** A key just created; `secret` is shown once and never stored. */
@@ -114,7 +117,12 @@ export class ApiKeyService {
     const principal =
       record === undefined || record.revokedAt !== null
         ? undefined
-        : { apiKeyId: record.id, apiKeyName: record.name, environmentId: record.environmentId };
+        : {
+            apiKeyId: record.id,
+            apiKeyName: record.name,
+            environmentId: record.environmentId,
+            actorJson: actorJson(record.id, record.name),
+          };
     if (generation === this.#generation) {
       this.#remember(cacheKey, { principal, expiresAt: now + this.#cacheTtlMs });
     }

@@ -1,6 +1,6 @@
 import { bytesToUuid, type ContextPair, contextToObject, KEY_LENGTH, SecretKey, XAES_NONCE_LENGTH } from '@coffer/core';
 import { randomPool } from '../random-pool.js';
-import { actorFields } from './actor-fields.js';
+import { eventData } from './actor-fields.js';
 import type { Principal } from './api-key-service.js';
 import { unwrapDataKey, wrapDataKey } from './envelope.js';
 import type { EventRecorder } from './event-recorder.js';
@@ -48,10 +48,7 @@ export class DataKeyService {
   async decrypt(principal: Principal, blobBytes: Buffer): Promise<DataKeyResult> {
     const { id, dataKey } = await unwrapDataKey(this.#keks, principal.environmentId, blobBytes, 'keys');
     try {
-      await this.#events.record(principal.environmentId, 'vault.dek.decrypted', {
-        ...actorFields(principal),
-        key_id: id,
-      });
+      await this.#events.record(principal.environmentId, 'vault.dek.decrypted', eventData(principal, { key_id: id }));
     } catch (error) {
       dataKey.destroy();
       throw error;
@@ -83,7 +80,7 @@ export class DataKeyService {
     await this.#events.record(
       principal.environmentId,
       'vault.dek.read',
-      { ...actorFields(principal), key_ids: keks.map((kek) => kek.kekId), key_context: contextToObject(pairs) },
+      eventData(principal, { key_ids: keks.map((kek) => kek.kekId), key_context: contextToObject(pairs) }),
       pairs.find((pair) => pair.key === 'organization_id')?.value,
     );
     return blob;

@@ -31,16 +31,16 @@ export class EventRecorder {
   }
 
   /**
-   * Queues an event and resolves once it is committed. `data` must hold ids and names only,
-   * never key material or values.
+   * Queues an event and resolves once it is committed. `data` is the event's `data` object as
+   * JSON (see `eventData`) and must hold ids and names only, never key material or values.
    */
-  record(environmentId: string, event: string, data: Record<string, unknown>, organizationId?: string): Promise<void> {
+  record(environmentId: string, event: string, data: string, organizationId?: string): Promise<void> {
     const record: EventRecord = {
       id: newId('event'),
       environmentId,
       event,
       organizationId: organizationId ?? null,
-      data: JSON.stringify(data),
+      data,
       createdAt: this.#clock.nowMicros(),
     };
     return new Promise((resolve, reject) => {

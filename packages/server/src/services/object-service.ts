@@ -11,7 +11,7 @@ import type {
 } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { objectMetadata } from '../wire/object-shapes.js';
-import { actorFields } from './actor-fields.js';
+import { eventData } from './actor-fields.js';
 import type { Principal } from './api-key-service.js';
 import { unwrapDataKey, wrapDataKey } from './envelope.js';
 import type { EventRecorder } from './event-recorder.js';
@@ -131,11 +131,7 @@ export class ObjectService {
     await this.#events.record(
       principal.environmentId,
       'vault.data.read',
-      {
-        ...actorFields(principal),
-        kv_name: stored.object.name,
-        key_id: stored.version.dataKeyId,
-      },
+      eventData(principal, { kv_name: stored.object.name, key_id: stored.version.dataKeyId }),
       organizationOf(stored.object.context),
     );
     return { stored, value };
@@ -218,7 +214,7 @@ export class ObjectService {
     query: Omit<ObjectListQuery, 'environmentId'>,
   ): Promise<{ objects: ObjectRecord[]; hasMore: boolean }> {
     const page = await this.#storage.listObjects({ ...query, environmentId: principal.environmentId });
-    await this.#events.record(principal.environmentId, 'vault.names.listed', actorFields(principal));
+    await this.#events.record(principal.environmentId, 'vault.names.listed', eventData(principal, {}));
     return page;
   }
 
@@ -348,7 +344,7 @@ export class ObjectService {
       environmentId: principal.environmentId,
       event,
       organizationId: pairs.find((pair) => pair.key === 'organization_id')?.value ?? null,
-      data: JSON.stringify({ ...actorFields(principal), ...data }),
+      data: eventData(principal, data),
       createdAt: now,
     };
   }
@@ -357,7 +353,7 @@ export class ObjectService {
     await this.#events.record(
       principal.environmentId,
       'vault.metadata.read',
-      { ...actorFields(principal), kv_name: object.name },
+      eventData(principal, { kv_name: object.name }),
       organizationOf(object.context),
     );
   }

@@ -97,8 +97,9 @@ export interface Storage {
   deleteIdempotencyRecords(createdBefore: number): Promise<number>;
 
   /**
-   * Deletes up to `limit` events created before `createdBefore` (microseconds); returns how
-   * many went, so callers can repeat until none are left without one long lock.
+   * Deletes up to `limit` events created before `createdBefore` (microseconds, compared to the
+   * millisecond through the time-ordered event ids); returns how many went, so callers can repeat
+   * until none are left without one long lock.
    */
   deleteEventsBefore(createdBefore: number, limit: number): Promise<number>;
 

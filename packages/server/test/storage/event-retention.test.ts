@@ -15,14 +15,16 @@ const DAY_MICROS = 24 * 60 * 60 * 1_000_000;
 const NOW = Date.now() * 1000;
 const silent = pino({ level: 'silent' });
 
+/** An event as the server records it: its id carries its creation time to the millisecond. */
 function event(environmentId: string, ageDays: number): EventRecord {
+  const createdAt = NOW - ageDays * DAY_MICROS;
   return {
-    id: newId('event'),
+    id: newId('event', Math.floor(createdAt / 1000)),
     environmentId,
     event: 'vault.dek.read',
     organizationId: null,
     data: '{}',
-    createdAt: NOW - ageDays * DAY_MICROS,
+    createdAt,
   };
 }
 

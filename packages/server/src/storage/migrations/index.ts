@@ -1,7 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import * as initial from './001-initial.js';
 import * as objects from './002-objects.js';
-import * as eventRetention from './003-event-retention.js';
 import type { SqlDialect } from './dialect-types.js';
 
 /** A migration written once for both dialects. */
@@ -16,7 +15,6 @@ interface DialectMigration {
 const MIGRATIONS: Record<string, DialectMigration> = {
   '001-initial': initial,
   '002-objects': objects,
-  '003-event-retention': eventRetention,
 };
 
 /** Binds each migration to a dialect, in the shape Kysely's Migrator expects. */
