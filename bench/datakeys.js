@@ -2,7 +2,7 @@
 // process, and the data key endpoints, all under the same load in one run.
 import { runLoad, warmUp } from './lib/load.js';
 import { checkTarget, machineLine, printTable } from './lib/report.js';
-import { startBenchServer } from './lib/server.js';
+import { postJson, startBenchServer } from './lib/server.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -18,8 +18,8 @@ export async function benchDataKeys() {
 
     const oneContext = { organization_id: 'org_01HBENCHMARKAAAAAAAAAAAAA' };
     const threeContext = { ...oneContext, region: 'eu-west-1', team: 'payments' };
-    const sample = await post(server, '/vault/v1/keys/data-key', { context: oneContext });
-    await post(server, '/vault/v1/keys/data-key', { context: threeContext });
+    const sample = await postJson(server, '/vault/v1/keys/data-key', { context: oneContext });
+    await postJson(server, '/vault/v1/keys/data-key', { context: threeContext });
 
     const baselineRequest = [
       { method: 'POST', path: '/bench/baseline', body: JSON.stringify({ context: oneContext }) },
@@ -85,16 +85,4 @@ export async function benchDataKeys() {
   } finally {
     await server.stop();
   }
-}
-
-async function post(server, path, body) {
-  const response = await fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) {
-    throw new Error(`${path} returned ${response.status}: ${await response.text()}`);
-  }
-  return response.json();
 }

@@ -2,7 +2,7 @@
 // data key benchmark, in one run against one server process.
 import { runLoad, warmUp } from './lib/load.js';
 import { checkTarget, machineLine, printTable } from './lib/report.js';
-import { startBenchServer } from './lib/server.js';
+import { postJson, startBenchServer } from './lib/server.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -19,7 +19,11 @@ export async function benchObjects() {
     const context = { organization_id: 'org_01HBENCHMARKAAAAAAAAAAAAA' };
     const ids = [];
     for (let index = 0; index < OBJECT_POOL; index++) {
-      const created = await post(server, '/vault/v1/kv', { name: `pool-${index}`, value: VALUE, key_context: context });
+      const created = await postJson(server, '/vault/v1/kv', {
+        name: `pool-${index}`,
+        value: VALUE,
+        key_context: context,
+      });
       ids.push(created.id);
     }
 
@@ -70,16 +74,4 @@ export async function benchObjects() {
   } finally {
     await server.stop();
   }
-}
-
-async function post(server, path, body) {
-  const response = await fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) {
-    throw new Error(`${path} returned ${response.status}: ${await response.text()}`);
-  }
-  return response.json();
 }

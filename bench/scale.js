@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runLoad, warmUp } from './lib/load.js';
 import { machineLine } from './lib/report.js';
-import { startBenchServer } from './lib/server.js';
+import { postJson, startBenchServer } from './lib/server.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -53,7 +53,11 @@ async function measureServer(backend, processes, args) {
   try {
     const ids = [];
     for (let index = 0; index < OBJECT_POOL; index++) {
-      const created = await post(server, '/vault/v1/kv', { name: `pool-${index}`, value: VALUE, key_context: CONTEXT });
+      const created = await postJson(server, '/vault/v1/kv', {
+        name: `pool-${index}`,
+        value: VALUE,
+        key_context: CONTEXT,
+      });
       ids.push(created.id);
     }
     let counter = 0;
@@ -129,16 +133,4 @@ function printCoreNote() {
         '"× 1 proc" column understates what a second process adds on a machine with cores to spare.',
     );
   }
-}
-
-async function post(server, path, body) {
-  const response = await fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) {
-    throw new Error(`${path} returned ${response.status}: ${await response.text()}`);
-  }
-  return response.json();
 }

@@ -18,3 +18,16 @@ export async function startBenchServer({ logLevel = 'info', args = [], env = {},
     nodeOptions,
   });
 }
+
+/** Sends one authenticated JSON POST to a bench server and returns the parsed response body. */
+export async function postJson(server, path, body) {
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`${path} returned ${response.status}: ${await response.text()}`);
+  }
+  return response.json();
+}

@@ -48,7 +48,7 @@ export interface WrappingKek {
  *
  * Each entry is XAES-256-GCM with associated data that binds the format version, the data key
  * id, the KEK id and version and the context pair, so no entry can be moved to another blob.
- * `nonces` holds one random 24-byte nonce per KEK.
+ * `nonces` contains one random 24-byte nonce per KEK.
  *
  * @example
  * const blob = sealDataKey(dataKey, dataKeyId, [kek], [randomBytes(24)]);
@@ -106,7 +106,7 @@ export function parseDataKeyBlob(bytes: Buffer, field = 'encrypted_keys'): DataK
 
   const count = bytes[HEADER_LENGTH - 1] as number;
   if (count === 0) {
-    throw invalid(`${field} holds no wrapped keys`);
+    throw invalid(`${field} contains no wrapped keys`);
   }
   const expected = HEADER_LENGTH + ENTRY_LENGTH * count;
   if (bytes.length < expected) {

@@ -2,9 +2,9 @@ import { type ContextViolation, KeyContextError } from './errors.js';
 
 /** Most key/value pairs a key context may have. */
 export const MAX_CONTEXT_PAIRS = 10;
-/** Longest context key, in Unicode code points. */
+/** Maximum length of a context key, in Unicode code points. */
 export const MAX_CONTEXT_KEY_LENGTH = 120;
-/** Longest context value, in Unicode code points. */
+/** Maximum length of a context value, in Unicode code points. */
 export const MAX_CONTEXT_VALUE_LENGTH = 500;
 
 /** One key/value pair of a key context; each pair selects one KEK. */

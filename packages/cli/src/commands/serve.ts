@@ -181,9 +181,9 @@ async function serveUntilSignal(config: ServerConfig): Promise<void> {
 }
 
 /**
- * Reads a yes/no environment variable strictly: `true`, `1`, `yes` and `on` mean yes; `false`,
- * `0`, `no`, `off` and empty mean no; anything else is a usage error. Commander would treat any
- * value, `false` included, as yes.
+ * Reads a yes/no environment variable strictly. `true`, `1`, `yes` and `on` mean yes, while
+ * `false`, `0`, `no`, `off` and empty mean no, and anything else is a usage error. Commander would
+ * treat any value, `false` included, as yes.
  */
 function parseBooleanEnv(name: string): boolean {
   const value = process.env[name]?.trim().toLowerCase();

@@ -8,9 +8,9 @@ const EVENT_ID = /^event_[0-9A-HJKMNP-TV-Z]{26}$/;
 const EVENT_NAME = /^[a-z_]+(\.[a-z_]+)+$/;
 
 /**
- * Parses the query of `GET /events`. `events` may be comma-joined or repeated; `limit` defaults
- * to 10 and is clamped to 1..100; `order` is `asc` (default, oldest first) or `desc`; the range
- * bounds are ISO 8601. Malformed values are a 400 that names the parameter.
+ * Parses the query of `GET /events`. `events` may be comma-joined or repeated, and `limit`
+ * defaults to 10 and is clamped to 1..100. `order` is `asc` (default, oldest first) or `desc`, and
+ * the range bounds are ISO 8601. Malformed values are a 400 that names the parameter.
  */
 export function parseEventQuery(query: Query): Omit<EventListQuery, 'environmentId'> {
   const events = many(query, 'events')

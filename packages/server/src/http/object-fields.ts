@@ -2,7 +2,7 @@ import { codePointLength, hasForbiddenCharacter } from '@coffer/core';
 import { ApiError } from '../errors.js';
 import { describe, type JsonObject } from './body.js';
 
-/** Longest object name, in Unicode code points. */
+/** Maximum length of an object name, in Unicode code points. */
 export const MAX_NAME_LENGTH = 200;
 
 /** Longest accepted Idempotency-Key header, in characters. */

@@ -15,7 +15,7 @@ export interface DataKeyResult {
 
 /**
  * Creates, decrypts and rekeys data keys. The server keeps no copy of a data key: it exists in
- * plaintext only while a request is answered, and wrapped in the blob the caller stores.
+ * plaintext only while its request is handled, and wrapped in the blob the caller stores.
  */
 export class DataKeyService {
   readonly #keks: KekService;

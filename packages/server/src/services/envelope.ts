@@ -21,7 +21,7 @@ export interface WrappedDataKey {
 
 /**
  * Wraps a data key under the KEK of every context pair (created on first use), ordered by the
- * UTF-8 bytes of the keys. `nonceBytes` holds 24 random bytes per pair.
+ * UTF-8 bytes of the keys. `nonceBytes` contains 24 random bytes per pair.
  */
 export async function wrapDataKey(
   keks: KekService,

@@ -27,7 +27,7 @@ import type {
   WriteObjectResult,
 } from './storage.js';
 
-/** Most rows in one multi-row INSERT, well under SQLite's limit of 32,766 bound parameters. */
+/** Maximum rows in one multi-row INSERT, well under SQLite's limit of 32,766 bound parameters. */
 const INSERT_CHUNK_ROWS = 500;
 
 /**
@@ -305,8 +305,8 @@ export class SqlStorage implements Storage {
   }
 
   async deleteEventsBefore(createdBefore: number, limit: number): Promise<number> {
-    // Event ids are ULIDs, so an id range is a time range and the primary key index finds it;
-    // an index on created_at would cost every event insert one more b-tree update.
+    // Event ids are ULIDs, so an id range is a time range that the primary key index finds. An index
+    // on created_at would cost every event insert one more b-tree update.
     const cutoff = smallestIdAt('event', Math.floor(createdBefore / 1000));
     const expired = this.db.selectFrom('events').select('id').where('id', '<', cutoff).orderBy('id').limit(limit);
     const result = await this.db.deleteFrom('events').where('id', 'in', expired).executeTakeFirst();

@@ -61,8 +61,8 @@ export interface Storage {
 
   /**
    * Inserts an object with its first version and events in one transaction. With an
-   * idempotency record, the record is claimed first in the same transaction; when another
-   * request holds that key, nothing is written and the existing record is returned.
+   * idempotency record, the record is claimed first in the same transaction. When another
+   * request already claimed that key, nothing is written and the existing record is returned.
    */
   insertObject(insert: ObjectInsert): Promise<InsertObjectResult>;
   findObjectById(environmentId: string, id: string): Promise<StoredObject | undefined>;
@@ -83,7 +83,7 @@ export interface Storage {
     eventsFor: (name: string) => readonly EventRecord[],
   ): Promise<DeleteObjectResult>;
   /**
-   * Lists up to `limit` objects in the query's order; `hasMore` tells whether more exist beyond
+   * Lists up to `limit` objects in the query's order; `hasMore` is true when more exist beyond
    * the last one (beyond the first one for a `before` query).
    */
   listObjects(query: ObjectListQuery): Promise<{ objects: ObjectRecord[]; hasMore: boolean }>;
@@ -98,13 +98,13 @@ export interface Storage {
 
   /**
    * Deletes up to `limit` events created before `createdBefore` (microseconds, compared to the
-   * millisecond through the time-ordered event ids); returns how many went, so callers can repeat
-   * until none are left without one long lock.
+   * millisecond through the time-ordered event ids). Returns how many went, so that callers can
+   * repeat until none are left without holding one long lock.
    */
   deleteEventsBefore(createdBefore: number, limit: number): Promise<number>;
 
   /**
-   * Lists events in id order; `hasMore` tells whether more exist beyond the last one (beyond the
+   * Lists events in id order; `hasMore` is true when more exist beyond the last one (beyond the
    * first one for a `before` query).
    */
   listEvents(query: EventListQuery): Promise<{ events: EventRecord[]; hasMore: boolean }>;

@@ -15,7 +15,7 @@ const DAY_MICROS = 24 * 60 * 60 * 1_000_000;
 const NOW = Date.now() * 1000;
 const silent = pino({ level: 'silent' });
 
-/** An event as the server records it: its id carries its creation time to the millisecond. */
+/** Builds an event as the server records it, with its creation time in its id to the millisecond. */
 function event(environmentId: string, ageDays: number): EventRecord {
   const createdAt = NOW - ageDays * DAY_MICROS;
   return {
