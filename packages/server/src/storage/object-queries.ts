@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { runTemplate } from './query-template.js';
 import type {
   EventRecord,
@@ -16,33 +16,14 @@ import type {
   ObjectUpdate,
   WriteObjectResult,
 } from './storage.js';
+import { type Db, ownTransactions, Rollback, type TransactionRunner } from './transaction-runner.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
-
-/** Thrown inside a transaction to roll it back and report a result that wrote nothing. */
-class Rollback<T> extends Error {
-  readonly result: T;
-
-  constructor(result: T) {
-    super('rollback');
-    this.result = result;
-  }
-}
-
-/** Runs `work` in a transaction; a thrown `Rollback` undoes it and becomes the return value. */
-async function inTransaction<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  try {
-    return await db.transaction().execute(work);
-  } catch (error) {
-    if (error instanceof Rollback) {
-      return error.result as T;
-    }
-    throw error;
-  }
-}
-
-export async function insertObject(db: Kysely<Database>, insert: ObjectInsert): Promise<InsertObjectResult> {
-  const result = await inTransaction<InsertObjectResult | { status: 'idempotency_conflict' }>(db, async (trx) => {
+export async function insertObject(
+  db: Kysely<Database>,
+  insert: ObjectInsert,
+  run: TransactionRunner = ownTransactions(db),
+): Promise<InsertObjectResult> {
+  const result = await run<InsertObjectResult | { status: 'idempotency_conflict' }>(async (trx) => {
     if (insert.idempotency !== undefined) {
       const claimed = await trx
         .insertInto('idempotency_keys')
@@ -125,8 +106,12 @@ export async function findObject(
   };
 }
 
-export async function updateObject(db: Kysely<Database>, update: ObjectUpdate): Promise<WriteObjectResult> {
-  const outcome = await inTransaction<'updated' | 'missed'>(db, async (trx) => {
+export async function updateObject(
+  db: Kysely<Database>,
+  update: ObjectUpdate,
+  run: TransactionRunner = ownTransactions(db),
+): Promise<WriteObjectResult> {
+  const outcome = await run<'updated' | 'missed'>(async (trx) => {
     let statement = trx
       .updateTable('objects')
       .set({
@@ -168,8 +153,9 @@ export async function deleteObject(
   id: string,
   versionCheck: string | undefined,
   eventsFor: (name: string) => readonly EventRecord[],
+  run: TransactionRunner = ownTransactions(db),
 ): Promise<DeleteObjectResult> {
-  const outcome = await inTransaction<{ name: string } | 'missed'>(db, async (trx) => {
+  const outcome = await run<{ name: string } | 'missed'>(async (trx) => {
     let statement = trx
       .deleteFrom('objects')
       .where('id', '=', id)
