@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCoffer } from '@coffer/testkit';
 
-/** Where benchmark runs leave server logs and profiles; ignored by git. */
+/** Directory for the server logs and profiles of benchmark runs, ignored by git. */
 export const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'out');
 
 /** Starts one server process for a benchmark run; `logLevel` defaults to the service default. */

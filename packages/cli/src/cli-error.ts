@@ -10,7 +10,7 @@ export const EXIT = {
   failure: 1,
   /** The command line was wrong: unknown option, missing argument, invalid value. */
   usage: 2,
-  /** The server could not be reached or answered with a 5xx. */
+  /** The server could not be reached or responded with a 5xx. */
   unavailable: 3,
 } as const;
 

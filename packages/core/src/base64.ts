@@ -12,7 +12,7 @@ const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9
  */
 export function decodeBase64Strict(text: string, field: string): Buffer {
   // Buffer's encoder writes only canonical standard base64, so a round trip that gives the input
-  // back proves it canonical; the pattern below only picks the error message.
+  // back proves it canonical. The pattern below only picks the error message.
   const bytes = Buffer.from(text, 'base64');
   if (bytes.toString('base64') === text) {
     return bytes;

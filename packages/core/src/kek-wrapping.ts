@@ -2,7 +2,7 @@ import type { ContextPair } from './key-context.js';
 
 const KEK_AAD_LABEL = Buffer.from('coffer kek v1', 'utf8');
 
-/** What a wrapped KEK is bound to: the root key provider must unwrap it only for this KEK. */
+/** Identity that a wrapped KEK is bound to: the root key provider must unwrap it only for this KEK. */
 export interface KekBinding {
   environmentId: string;
   kekId: Buffer;

@@ -34,7 +34,7 @@ export class SecretKey {
     return new SecretKey(bytes);
   }
 
-  /** The key bytes. The returned buffer is shared with this object and zeroed by `destroy()`. */
+  /** Returns the key bytes. The buffer is shared with this object and zeroed by `destroy()`. */
   bytes(): Buffer {
     if (this.#material === undefined) {
       throw new Error('the key was destroyed and cannot be used');

@@ -11,7 +11,7 @@ declare module 'fastify' {
 
 /**
  * Builds the onRequest hook that reads `Authorization: Bearer <key>` and sets
- * `request.principal`, or answers 401 for a missing, unknown or revoked key.
+ * `request.principal`, or rejects with 401 for a missing, unknown or revoked key.
  */
 export function authenticate(apiKeys: ApiKeyService) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {

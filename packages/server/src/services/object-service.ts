@@ -183,10 +183,7 @@ export class ObjectService {
       case 'not_found':
         throw objectNotFound({ id });
       case 'version_mismatch':
-        throw new ApiError(
-          'version_conflict',
-          `version_check ${JSON.stringify(versionCheck)} is not the current version of object ${id}`,
-        );
+        throw versionConflict(id, versionCheck);
     }
   }
 
@@ -202,10 +199,7 @@ export class ObjectService {
       case 'not_found':
         throw objectNotFound({ id });
       case 'version_mismatch':
-        throw new ApiError(
-          'version_conflict',
-          `version_check ${JSON.stringify(versionCheck)} is not the current version of object ${id}`,
-        );
+        throw versionConflict(id, versionCheck);
     }
   }
 
@@ -361,6 +355,13 @@ export class ObjectService {
 
 function organizationOf(context: Array<[string, string]>): string | undefined {
   return context.find(([key]) => key === 'organization_id')?.[1];
+}
+
+function versionConflict(id: string, versionCheck: string | undefined): ApiError {
+  return new ApiError(
+    'version_conflict',
+    `version_check ${JSON.stringify(versionCheck)} is not the current version of object ${id}`,
+  );
 }
 
 function objectNotFound(by: { id: string } | { name: string }): ApiError {

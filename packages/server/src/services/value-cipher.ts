@@ -3,7 +3,7 @@ import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, gcmDecrypt, gcmEncrypt, type SecretKe
 
 const VALUE_AAD_LABEL = Buffer.from('coffer object value v1', 'utf8');
 
-/** What an object value's ciphertext is bound to, so it cannot be moved to another object or version. */
+/** Identity that an object value's ciphertext is bound to, so it cannot move to another object or version. */
 export interface ValueBinding {
   environmentId: string;
   objectId: string;

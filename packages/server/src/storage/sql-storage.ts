@@ -272,6 +272,7 @@ export class SqlStorage implements Storage {
     // `before` walks backwards: fetch in the opposite order, then reverse to the requested order.
     const backwards = query.before !== undefined;
     const ascending = (query.order === 'asc') !== backwards;
+
     let statement = this.db.selectFrom('events').selectAll().where('environment_id', '=', query.environmentId);
     const cursor = query.before ?? query.after;
     if (cursor !== undefined) {
@@ -289,6 +290,7 @@ export class SqlStorage implements Storage {
     if (query.rangeEnd !== undefined) {
       statement = statement.where('created_at', '<', query.rangeEnd);
     }
+
     const rows = await statement
       .orderBy('id', ascending ? 'asc' : 'desc')
       .limit(query.limit + 1)
@@ -317,20 +319,9 @@ export class SqlStorage implements Storage {
     if (events.length === 0) {
       return;
     }
-    const rows = events.map((event) => ({
-      id: event.id,
-      environment_id: event.environmentId,
-      event: event.event,
-      organization_id: event.organizationId,
-      data: event.data,
-      created_at: event.createdAt,
-    }));
     await this.db.transaction().execute(async (trx) => {
-      for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-        await trx
-          .insertInto('events')
-          .values(rows.slice(start, start + INSERT_CHUNK_ROWS))
-          .execute();
+      for (let start = 0; start < events.length; start += INSERT_CHUNK_ROWS) {
+        await objects.appendEventRows(trx, events.slice(start, start + INSERT_CHUNK_ROWS));
       }
     });
   }

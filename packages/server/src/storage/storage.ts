@@ -83,7 +83,7 @@ export interface Storage {
     eventsFor: (name: string) => readonly EventRecord[],
   ): Promise<DeleteObjectResult>;
   /**
-   * Lists up to `limit` objects in the query's order; `hasMore` is true when more exist beyond
+   * Lists up to `limit` objects in the query's order. `hasMore` is true when more exist beyond
    * the last one (beyond the first one for a `before` query).
    */
   listObjects(query: ObjectListQuery): Promise<{ objects: ObjectRecord[]; hasMore: boolean }>;

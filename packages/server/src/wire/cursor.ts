@@ -3,7 +3,7 @@ import type { ObjectCursor } from '../storage/records.js';
 const CURSOR_VERSION = 'c1';
 
 /**
- * Encodes a listing position as an opaque cursor. It holds the sort key (creation time and id),
+ * Encodes a listing position as an opaque cursor. It contains the sort key (creation time and id),
  * not a row offset, so it stays valid after the object it came from is deleted.
  */
 export function encodeCursor(cursor: ObjectCursor): string {

@@ -6,7 +6,7 @@ import {
   PROBE_TIMEOUT_MS,
 } from '../../src/storage/postgres/database-availability.js';
 
-/** A probe that counts its calls and settles with the given outcome. */
+/** Builds a probe that counts its calls and settles with the given outcome. */
 function fakeProbe(outcome: 'answer' | 'outage' | 'hang') {
   const probe = {
     calls: 0,

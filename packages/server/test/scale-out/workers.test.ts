@@ -45,9 +45,9 @@ async function servingPids(coffer: CofferProcess, count: number): Promise<number
     assert.equal(status, 200, `request ${ids[index]}`);
   }
   // The log is written asynchronously, so the lines may trail the responses a little.
-  const wanted = new Set(ids);
+  const expected = new Set(ids);
   const found = await waitFor(() => {
-    const lines = logLines(coffer).filter((line) => line.msg === 'request' && wanted.has(line.request_id ?? ''));
+    const lines = logLines(coffer).filter((line) => line.msg === 'request' && expected.has(line.request_id ?? ''));
     return lines.length === count ? lines : undefined;
   }, `request log lines of ${count} requests`);
   return found.map((line) => line.pid as number);

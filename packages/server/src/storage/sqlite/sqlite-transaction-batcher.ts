@@ -12,7 +12,7 @@ interface QueuedWork {
  * Group commit for object writes on SQLite. Units of work queued during one turn of the event
  * loop run one after another inside a single transaction, each in its own savepoint, so one
  * fsync commits them all. A unit that throws `Rollback` or any error undoes only its own
- * savepoint; a failed commit fails every unit of the batch, and none of their writes remain.
+ * savepoint. A failed commit fails every unit of the batch, and none of their writes remain.
  */
 export class SqliteTransactionBatcher {
   readonly #db: Kysely<Database>;

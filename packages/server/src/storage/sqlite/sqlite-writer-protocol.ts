@@ -10,7 +10,7 @@ export interface WriterBatch {
   operations: WriterOperation[];
 }
 
-/** The worker's answer: one result per operation (for `kek`, whether it inserted), or the error. */
+/** The worker's reply: one result per operation (for `kek`, whether it inserted), or the error. */
 export type WriterReply =
   | { batchId: number; results: boolean[]; error?: undefined }
   | { batchId: number; error: { message: string; code: string | undefined }; results?: undefined };
